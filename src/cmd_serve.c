@@ -1,0 +1,77 @@
+/* netbench: `netbench serve --proto PROTO --listen ADDR:PORT [--ready-fd FD]`
+ *
+ * The server a case starts in its server namespace. It says "READY\n" on
+ * the readiness fd once it listens, and exits 0 on SIGTERM or SIGINT. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "error.h"
+#include "interrupt.h"
+#include "proto.h"
+
+int nb_cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"proto", required_argument, NULL, 'P'},
+		{"listen", required_argument, NULL, 'l'},
+		{"ready-fd", required_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0},
+	};
+	struct nb_serve_opts so = {.ready_fd = -1};
+	const struct nb_proto *proto = NULL;
+	char addr[64] = "";
+	unsigned long long fd;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":P:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			proto = nb_proto_find(optarg);
+			if (!proto)
+				goto bad;
+			break;
+		case 'l':
+			if (nb_parse_hostport("--listen", optarg, addr,
+					      sizeof(addr), &so.port))
+				goto bad;
+			break;
+		case 'r':
+			if (nb_parse_uint("--ready-fd", optarg, 0, 1023, &fd))
+				goto bad;
+			so.ready_fd = (int)fd;
+			break;
+		case ':':
+			nb_errorf("serve: option %s needs a value", argv[optind - 1]);
+			return NB_EXIT_USAGE;
+		default:
+			nb_errorf("serve: unknown option '%s'", argv[optind - 1]);
+			return NB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		nb_errorf("serve: unexpected argument '%s'", argv[optind]);
+		return NB_EXIT_USAGE;
+	}
+	if (!proto || !addr[0]) {
+		nb_errorf("serve: --proto and --listen are required "
+			  "(e.g. --proto tcp --listen 10.77.0.2:5201)");
+		return NB_EXIT_USAGE;
+	}
+	so.addr = addr;
+	if (nb_interrupt_install()) {
+		nb_errorf("serve: cannot install signal handlers");
+		return NB_EXIT_FAIL;
+	}
+	if (proto->serve(&so)) {
+		nb_errorf("serve: %s", nb_lasterr());
+		return NB_EXIT_FAIL;
+	}
+	return NB_EXIT_OK;
+bad:
+	nb_errorf("serve: %s", nb_lasterr());
+	return NB_EXIT_USAGE;
+}

@@ -1,0 +1,191 @@
+/* netbench: anonymous network namespaces (see netns.h).
+ *
+ * Every function here acts on the calling thread only: setns() and
+ * unshare(CLONE_NEWNET) change the namespace of one thread, not of the
+ * process, so other threads are never disturbed. A thread that enters a
+ * namespace always comes back before the function returns.
+ */
+#include "netns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "undo.h"
+
+#define SELF_NS "/proc/thread-self/ns/net"
+
+/* Release of an NB_RES_NETNS record: the fd is encoded in the pointer, so
+ * there is nothing to allocate and nothing to leak. */
+static void release_close_fd(void *arg)
+{
+	close((int)(intptr_t)arg);
+}
+
+static int open_self_ns(void)
+{
+	int fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+unsigned long nb_netns_inode(int nsfd)
+{
+	struct stat st;
+	int rv = nsfd >= 0 ? fstat(nsfd, &st) : stat(SELF_NS, &st);
+
+	return rv < 0 ? 0 : (unsigned long)st.st_ino;
+}
+
+int nb_netns_new_at(struct nb_undo *u, const char *file, int line)
+{
+	unsigned long ino;
+	int save, fd, rv;
+
+	save = open_self_ns();
+	if (save < 0)
+		return nb_fail(save, "netns: open %s: %s", SELF_NS,
+			       strerror(-save));
+	/* Make sure the way back is open before leaving: re-entering the
+	 * current namespace needs the same privilege as returning to it
+	 * (which a root mapped in a user namespace lacks). */
+	if (setns(save, CLONE_NEWNET) < 0) {
+		rv = -errno;
+		close(save);
+		return nb_fail(rv, "netns: cannot setns into the current "
+			       "namespace: %s (needs CAP_SYS_ADMIN over it)",
+			       strerror(-rv));
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		rv = -errno;
+		close(save);
+		return nb_fail(rv, "netns: unshare(CLONE_NEWNET): %s%s",
+			       strerror(-rv),
+			       rv == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+	}
+	fd = open_self_ns();
+	/* Back home first, whatever happened: the thread must not stay in
+	 * the new namespace. */
+	if (setns(save, CLONE_NEWNET) < 0) {
+		rv = -errno;
+		close(save);
+		if (fd >= 0)
+			close(fd);
+		return nb_fail(rv, "netns: setns back to the original "
+			       "namespace: %s (thread is stranded)",
+			       strerror(-rv));
+	}
+	close(save);
+	if (fd < 0)
+		return nb_fail(fd, "netns: open new %s: %s", SELF_NS,
+			       strerror(-fd));
+
+	ino = nb_netns_inode(fd);
+	rv = nb_undo_push_at(u, file, line, NB_RES_NETNS, (long long)ino,
+			     release_close_fd, (void *)(intptr_t)fd,
+			     "network namespace net:[%lu] (fd %d)", ino, fd);
+	if (rv < 0) {
+		close(fd);
+		return nb_fail(rv, "netns: undo stack full");
+	}
+	return fd;
+}
+
+int nb_netns_enter(int nsfd, int *saved)
+{
+	int save, rv;
+
+	save = open_self_ns();
+	if (save < 0)
+		return nb_fail(save, "netns: open %s: %s", SELF_NS,
+			       strerror(-save));
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		rv = -errno;
+		close(save);
+		return nb_fail(rv, "netns: setns(%d): %s", nsfd, strerror(-rv));
+	}
+	*saved = save;
+	return 0;
+}
+
+int nb_netns_leave(int saved)
+{
+	int rv = 0;
+
+	if (setns(saved, CLONE_NEWNET) < 0)
+		rv = nb_fail(-errno, "netns: setns back (fd %d): %s", saved,
+			     strerror(errno));
+	close(saved);
+	return rv;
+}
+
+int nb_netns_socket(int nsfd, int domain, int type, int protocol)
+{
+	int saved, fd, rv;
+
+	rv = nb_netns_enter(nsfd, &saved);
+	if (rv < 0)
+		return rv;
+	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	if (fd < 0)
+		fd = nb_fail(-errno, "netns: socket(%d, %d, %d): %s", domain,
+			     type, protocol, strerror(errno));
+	rv = nb_netns_leave(saved);
+	if (rv < 0) {
+		if (fd >= 0)
+			close(fd);
+		return rv;
+	}
+	return fd;
+}
+
+/* path is relative to /proc/sys and may not climb out of it. */
+static bool sysctl_path_ok(const char *path)
+{
+	return path && *path && *path != '/' && !strstr(path, "..");
+}
+
+int nb_netns_sysctl_write(int nsfd, const char *path, const char *value)
+{
+	char full[PATH_MAX];
+	size_t len = strlen(value);
+	int saved, fd, rv;
+	ssize_t n;
+
+	if (!sysctl_path_ok(path))
+		return nb_fail(-EINVAL, "netns: bad sysctl path \"%s\"",
+			       path ? path : "(null)");
+	if (snprintf(full, sizeof(full), "/proc/sys/%s", path) >=
+	    (int)sizeof(full))
+		return nb_fail(-ENAMETOOLONG, "netns: sysctl path too long");
+
+	rv = nb_netns_enter(nsfd, &saved);
+	if (rv < 0)
+		return rv;
+	/* /proc/sys/net resolves to the namespace of the opener: open and
+	 * write while inside. */
+	fd = open(full, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rv = nb_fail(-errno, "netns: open %s: %s", full,
+			     strerror(errno));
+	} else {
+		n = write(fd, value, len);
+		if (n < 0)
+			rv = nb_fail(-errno, "netns: write \"%s\" to %s: %s",
+				     value, full, strerror(errno));
+		else if ((size_t)n != len)
+			rv = nb_fail(-EIO, "netns: short write to %s", full);
+		close(fd);
+	}
+	n = nb_netns_leave(saved);
+	return n < 0 && rv == 0 ? (int)n : rv;
+}

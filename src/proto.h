@@ -1,0 +1,69 @@
+/* netbench: protocols under test, a vtable per protocol chosen by name.
+ *
+ * A protocol provides the server (`netbench serve --proto NAME`, run as a
+ * child in the server namespace) and the client transfer (run on the
+ * client thread, which is already inside the client namespace). Adding h1,
+ * h2, h3 means adding a struct nb_proto, not an if-chain.
+ */
+#ifndef NB_PROTO_H
+#define NB_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nb_series;
+struct nb_thread;
+struct nb_profile;
+
+enum nb_dir { NB_DOWNLOAD = 0, NB_UPLOAD = 1 };
+
+const char *nb_dir_name(enum nb_dir d);
+/* Errors: -EINVAL for an unknown name. */
+int nb_dir_parse(const char *s, enum nb_dir *d);
+
+struct nb_serve_opts {
+	const char *addr;      /* IPv4 literal */
+	uint16_t port;
+	int ready_fd;          /* -1: none */
+};
+
+struct nb_xfer {
+	const char *server_addr;
+	uint16_t port;
+	enum nb_dir dir;
+	uint64_t size;         /* payload bytes */
+	struct nb_series *series; /* may be NULL */
+	struct nb_thread *self;   /* the client thread (for stop requests) */
+};
+
+struct nb_xfer_result {
+	uint64_t bytes;        /* payload bytes moved and verified */
+	double seconds;        /* per DESIGN §5 */
+	double client_cpu_s;   /* CPU of the client thread during the transfer */
+};
+
+struct nb_proto {
+	const char *name;
+	uint16_t port;                 /* default server port */
+	/* `netbench serve`: runs until SIGTERM/SIGINT. Returns 0 or negative
+	 * errno (nb_lasterr() says why). */
+	int (*serve)(const struct nb_serve_opts *o);
+	/* One verified transfer. Errors: -EBADMSG (payload mismatch),
+	 * -EPROTO (short/long/garbled), -ETIMEDOUT (stalled), -EINTR,
+	 * -ECANCELED (stop requested), negative errno. */
+	int (*transfer)(const struct nb_xfer *x, struct nb_xfer_result *r);
+	/* Goodput ceiling on the profile's link, bit/s (0 if unthrottled). */
+	double (*ceiling_bps)(const struct nb_profile *p);
+};
+
+/* By name; NULL if unknown (nb_lasterr() lists the valid ones). */
+const struct nb_proto *nb_proto_find(const char *name);
+/* "tcp" ... for messages. */
+const char *nb_proto_names(void);
+size_t nb_proto_count(void);
+const struct nb_proto *nb_proto_at(size_t i);
+
+extern const struct nb_proto nb_proto_tcp;
+
+#endif

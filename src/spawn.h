@@ -1,0 +1,63 @@
+/* netbench: child processes that a case owns.
+ *
+ * nb_spawn() forks and execs a program inside a network namespace, in a
+ * process group of its own (a ^C on the terminal reaches only the runner,
+ * which tears down in order), with PR_SET_PDEATHSIG(SIGKILL) so that it dies
+ * with the runner whatever happens, and waits for it to say "READY\n" on the
+ * readiness pipe (fd 3 in the child). The undo release sends SIGTERM to the
+ * group, waits NB_SPAWN_TERM_MS, then SIGKILLs the group, and reaps the
+ * child, keeping its exit status and CPU usage.
+ */
+#ifndef NB_SPAWN_H
+#define NB_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+struct nb_undo;
+
+#define NB_SPAWN_TERM_MS 2000
+#define NB_READY_FD 3
+
+struct nb_child {
+	pid_t pid;
+	bool reaped;
+	int status;            /* wait status, once reaped */
+	struct rusage ru;      /* CPU of the child, once reaped */
+	char name[32];
+	int undo_idx;
+};
+
+/* Spawns argv (argv[0] is a path) inside nsfd (-1: this namespace) and
+ * waits up to ready_ms for "READY\n" on fd NB_READY_FD of the child.
+ * Registers the child (NB_RES_PROCESS, id = pid). Errors: -ECHILD (the child
+ * exited before it was ready; nb_lasterr() has its status), -ETIMEDOUT (no
+ * readiness: the child is killed and reaped), -EINTR, negative errno from
+ * pipe/fork. On error nothing is left running. */
+int nb_spawn_at(struct nb_undo *u, const char *file, int line,
+		struct nb_child *c, int nsfd, char *const argv[], int ready_ms);
+#define nb_spawn(u, c, nsfd, argv, ready_ms)                                   \
+	nb_spawn_at((u), __FILE__, __LINE__, (c), (nsfd), (argv), (ready_ms))
+
+/* Terminates (SIGTERM, then SIGKILL after NB_SPAWN_TERM_MS) and reaps the
+ * child; idempotent. Returns 0, or -ECHILD if it was already reaped by
+ * someone else. */
+int nb_child_stop(struct nb_child *c);
+
+/* Reaps the child if it has exited (no signal sent). Returns 1 if reaped,
+ * 0 if still running, negative errno. */
+int nb_child_poll(struct nb_child *c);
+
+/* CPU seconds (user + system) of a reaped child. */
+double nb_child_cpu_seconds(const struct nb_child *c);
+
+/* The path of the netbench executable: $NETBENCH_EXE, else /proc/self/exe.
+ * Errors: NULL. */
+const char *nb_self_exe(void);
+
+/* Tells the parent that this process is ready (used by `netbench serve`):
+ * writes "READY\n" to fd if it is open, then closes it. */
+void nb_signal_ready(int fd);
+
+#endif

@@ -1,0 +1,204 @@
+/* The command line end to end: bad input gets one line and exit 2, `list`
+ * describes the machine, `link` checks the rate, and `run` exit codes:
+ * 3 for an environment change under --fail-env-changed (a leak injected
+ * through NETBENCH_INJECT_LEAK), and --forever stops at the first change. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "spawn.h"
+
+struct out {
+	int code;
+	char text[65536];    /* stdout */
+	char err[8192];      /* stderr */
+};
+
+static void slurp(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < len && (n = read(fd, buf + got, len - got - 1)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+}
+
+/* Runs netbench with args (NULL-terminated), env entry `env` (or NULL). */
+static void run(struct out *o, const char *env, ...)
+{
+	char *argv[32] = {(char *)nb_self_exe()};
+	int po[2], pe[2], status, i = 1;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, env);
+	while (i < 31 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	assert_int_equal(pipe(po), 0);
+	assert_int_equal(pipe(pe), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		if (env)
+			putenv((char *)env);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	slurp(po[0], o->text, sizeof(o->text));
+	slurp(pe[0], o->err, sizeof(o->err));
+	close(po[0]);
+	close(pe[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	o->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* One line on stderr, exit 2, naming what was wrong. */
+static void bad(struct out *o, const char *needle)
+{
+	if (o->code != 2 || lines(o->err) != 1 || !strstr(o->err, needle))
+		fail_msg("expected exit 2 and one line with \"%s\"; got exit %d:\n%s",
+			 needle, o->code, o->err);
+}
+
+static void t_bad_input(void **state)
+{
+	static struct out o;
+
+	(void)state;
+	run(&o, NULL, "link", "-p", "nosuch", NULL);
+	bad(&o, "unknown profile 'nosuch' (valid: unthrottled, 1M_400ms, 10M_40ms, "
+		"100M_40ms, 300M_40ms, 300M_80ms)");
+	run(&o, NULL, "run", "-p", "nosuch", NULL);
+	bad(&o, "valid: unthrottled");
+	run(&o, NULL, "run", "-P", "h9", NULL);
+	bad(&o, "unknown protocol 'h9' (valid: tcp)");
+	run(&o, NULL, "run", "-d", "sideways", NULL);
+	bad(&o, "unknown direction 'sideways' (valid: download, upload)");
+	run(&o, NULL, "run", "--loss", "101", NULL);
+	bad(&o, "--loss: '101'");
+	run(&o, NULL, "run", "--pkt_loss_rate", "-1", NULL);
+	bad(&o, "--loss: '-1'");
+	run(&o, NULL, "run", "-n", "0", NULL);
+	bad(&o, "-n: '0'");
+	run(&o, NULL, "run", "--size", "0", NULL);
+	bad(&o, "--size: '0'");
+	run(&o, NULL, "run", "--duration", "-3", NULL);
+	bad(&o, "--duration: '-3'");
+	run(&o, NULL, "run", "--duration", "3", "--size", "10M", NULL);
+	bad(&o, "exclude each other");
+	run(&o, NULL, "run", "--emulator", "magic", NULL);
+	bad(&o, "--emulator");
+	run(&o, NULL, "run", "-p", "", NULL);
+	bad(&o, "empty list");
+	run(&o, NULL, "run", "--bogus", NULL);
+	bad(&o, "unknown option '--bogus'");
+	run(&o, NULL, "frobnicate", NULL);
+	bad(&o, "unknown command 'frobnicate'");
+	run(&o, NULL, "serve", "--proto", "tcp", "--listen", "nowhere", NULL);
+	bad(&o, "--listen: 'nowhere'");
+	run(&o, NULL, "link", NULL);
+	bad(&o, "-p PROFILE is required");
+}
+
+static void t_list(void **state)
+{
+	static struct out o;
+
+	(void)state;
+	run(&o, NULL, "list", "--json", NULL);
+	assert_int_equal(o.code, 0);
+	assert_non_null(strstr(o.text, "\"name\": \"300M_80ms\", \"rate_bps\": 300000000, "
+				       "\"rtt_ms\": 80, \"bdp_bytes\": 3000000"));
+	assert_non_null(strstr(o.text, "\"links\": true"));
+	run(&o, NULL, "list", NULL);
+	assert_int_equal(o.code, 0);
+	assert_non_null(strstr(o.text, "10M_40ms"));
+}
+
+static void t_link_rate(void **state)
+{
+	static struct out o;
+
+	(void)state;
+	run(&o, NULL, "link", "-p", "10M_40ms", NULL);
+	printf("%s", o.text);
+	assert_non_null(strstr(o.text, "rate down"));
+	assert_non_null(strstr(o.text, "rate up"));
+	assert_int_equal(o.code, 0);
+	assert_non_null(strstr(o.text, "result: ok"));
+}
+
+static void t_env_changed_exit(void **state)
+{
+	static struct out o;
+
+	(void)state;
+	run(&o, "NETBENCH_INJECT_LEAK=fd", "run", "-p", "10M_40ms", "-d",
+	    "download", "-n", "1", "--size", "200k", "--fail-env-changed", NULL);
+	if (o.code != 3 || !strstr(o.err, "Warning -- 10M_40ms/tcp/download leaked fd ") ||
+	    !strstr(o.text, "ENV_CHANGED"))
+		fail_msg("expected exit 3 with a leaked fd; got %d\n%s\n%s", o.code,
+			 o.text, o.err);
+	/* Without --fail-env-changed the change is reported, the exit is 0. */
+	run(&o, "NETBENCH_INJECT_LEAK=fd", "run", "-p", "10M_40ms", "-d",
+	    "download", "-n", "1", "--size", "200k", NULL);
+	assert_int_equal(o.code, 0);
+	assert_non_null(strstr(o.text, "ENV_CHANGED"));
+}
+
+static void t_forever(void **state)
+{
+	static struct out o;
+
+	(void)state;
+	/* Clean passes repeat until the leak injected in the 3rd case. */
+	run(&o, "NETBENCH_INJECT_LEAK=thread@3", "run", "-p", "10M_40ms", "-d",
+	    "download", "-n", "1", "--size", "100k", "--forever",
+	    "--fail-env-changed", NULL);
+	if (o.code != 3 || !strstr(o.text, "stopped after 3 passes"))
+		fail_msg("expected exit 3 after 3 passes; got %d\n%s\n%s", o.code,
+			 o.text, o.err);
+	assert_non_null(strstr(o.err, "leaked thread \"nb-leaky\""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_bad_input),
+		cmocka_unit_test(t_list),
+		cmocka_unit_test(t_link_rate),
+		cmocka_unit_test(t_env_changed_exit),
+		cmocka_unit_test(t_forever),
+	};
+
+	if (nb_can_build_links()) {
+		printf("SKIP cmd: needs root for namespaces\n");
+		return 77;
+	}
+	return cmocka_run_group_tests_name("cmd", tests, NULL, NULL);
+}

@@ -1,0 +1,136 @@
+/* netbench: the case matrix. One executable, one cmocka case per run: meson
+ * declares `<profile>/<proto>/<dir>` tests that pass the case name as the
+ * only argument. Setup and teardown are the real fixtures (fixtures/), so
+ * every case is guarded: exit 3 when it changed the environment (meson runs
+ * with --fail-env-changed semantics), 77 when this machine cannot run it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "cli.h"
+#include "error.h"
+#include "fx_case.h"
+#include "interrupt.h"
+#include "profile.h"
+#include "proto.h"
+#include "shaper.h"
+#include "tmproot.h"
+
+static struct nb_case the_case;
+
+static int setup(void **state)
+{
+	struct nb_case *c = *state;
+	int rv = fx_case_setup(state);
+
+	if (rv)
+		fprintf(stderr, "%s: %s\n", c->name, c->error);
+	return rv;
+}
+
+static void t_case(void **state)
+{
+	struct nb_case *c = *state;
+	const struct nb_proto *p = c->spec.proto;
+	double ceiling = p->ceiling_bps(c->spec.profile);
+
+	for (unsigned i = 0; i < c->spec.replicates; i++) {
+		int rv = fx_case_transfer(c);
+		struct nb_replicate *r = &c->rep[i];
+
+		if (rv)
+			fail_msg("%s: %s", c->name, c->error);
+		assert_int_equal(r->bytes, c->spec.size);
+		printf("%s: %llu bytes in %.3f s = %.3f Mbit/s", c->name,
+		       (unsigned long long)r->bytes, r->seconds,
+		       r->goodput_bps / 1e6);
+		if (ceiling > 0)
+			printf(" (%.1f%% of the %.3f Mbit/s ceiling; shaped path "
+			       "carried %llu bytes)",
+			       100.0 * r->goodput_bps / ceiling, ceiling / 1e6,
+			       (unsigned long long)r->shaped_bytes);
+		printf(", client CPU %.3f s\n", r->client_cpu_s);
+	}
+}
+
+static int parse_case(const char *name, struct nb_case_spec *spec)
+{
+	char buf[96], *prof, *proto, *dir, *save = NULL;
+	char names[256];
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	prof = strtok_r(buf, "/", &save);
+	proto = strtok_r(NULL, "/", &save);
+	dir = strtok_r(NULL, "/", &save);
+	if (!prof || !proto || !dir || strtok_r(NULL, "/", &save))
+		return nb_fail(-EINVAL, "case '%s' is not PROFILE/PROTO/DIR", name);
+	spec->profile = nb_profile_find(prof);
+	if (!spec->profile) {
+		nb_profile_names(names, sizeof(names));
+		return nb_fail(-EINVAL, "unknown profile '%s' (valid: %s)", prof, names);
+	}
+	spec->proto = nb_proto_find(proto);
+	if (!spec->proto)
+		return -EINVAL;
+	return nb_dir_parse(dir, &spec->dir);
+}
+
+int main(int argc, char **argv)
+{
+	struct nb_case_spec spec = {.replicates = 1};
+	const char *secs = getenv("NETBENCH_CASE_SECONDS");
+	double seconds = secs ? atof(secs) : 3.0;
+	struct CMUnitTest tests[1];
+	int failed;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_matrix PROFILE/PROTO/DIR\n");
+		return 99;
+	}
+	if (parse_case(argv[1], &spec)) {
+		fprintf(stderr, "test_matrix: %s\n", nb_lasterr());
+		return 99;
+	}
+	if (nb_interrupt_install() || prctl(PR_SET_CHILD_SUBREAPER, 1) ||
+	    !nb_tmproot()) {
+		fprintf(stderr, "test_matrix: cannot set up the process\n");
+		return 99;
+	}
+	if (nb_can_build_links()) {
+		printf("SKIP %s: %s\n", argv[1], nb_lasterr());
+		return 77;
+	}
+	spec.size = nb_profile_transfer_bytes(spec.profile, seconds > 0 ? seconds : 3.0);
+	fx_case_init(&the_case, &spec);
+	if (spec.profile->rtt_ms && !nb_shaper_netem_available())
+		printf("%s: note: this kernel has no sch_netem: rate %g Mbit/s "
+		       "applied, RTT %u ms not applied\n",
+		       the_case.name, spec.profile->rate_bps / 1e6,
+		       spec.profile->rtt_ms);
+	tests[0] = (struct CMUnitTest){
+		.name = the_case.name,
+		.test_func = t_case,
+		.setup_func = setup,
+		.teardown_func = fx_case_teardown,
+		.initial_state = &the_case,
+	};
+	failed = _cmocka_run_group_tests("matrix", tests, 1, NULL, NULL);
+	fx_case_fini(&the_case);
+	if (failed)
+		return 1;
+	if (the_case.env_changes) {
+		printf("%s: ENV_CHANGED (%d change%s, see the warnings above)\n",
+		       the_case.name, the_case.env_changes,
+		       the_case.env_changes > 1 ? "s" : "");
+		return 3;
+	}
+	return 0;
+}

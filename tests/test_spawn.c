@@ -1,0 +1,117 @@
+/* Unit tests of src/spawn.c: real children (netbench serve, /bin/sleep). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "netns.h"
+#include "spawn.h"
+#include "undo.h"
+
+static int alive(pid_t pid)
+{
+	return kill(pid, 0) == 0;
+}
+
+static void t_serve_ready_and_stop(void **state)
+{
+	char *argv[] = {(char *)nb_self_exe(), "serve", "--proto", "tcp",
+			"--listen", "127.0.0.1:5999", "--ready-fd", "3", NULL};
+	struct nb_undo u;
+	struct nb_child c;
+	int ns;
+
+	(void)state;
+	nb_undo_init(&u);
+	ns = nb_netns_new(&u);
+	assert_true(ns >= 0);
+	assert_int_equal(nb_spawn(&u, &c, ns, argv, 5000), 0);
+	assert_true(alive(c.pid));
+	assert_int_equal(getpgid(c.pid), c.pid);        /* own process group */
+	{
+		char path[64];
+		struct stat st;
+
+		/* It runs in the namespace it was given. */
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", c.pid);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_ino, nb_netns_inode(ns));
+	}
+	assert_int_equal(u.e[1].kind, NB_RES_PROCESS);
+	assert_int_equal(u.e[1].id, c.pid);
+	nb_undo_unwind(&u);
+	assert_true(c.reaped);
+	assert_true(WIFEXITED(c.status));
+	assert_int_equal(WEXITSTATUS(c.status), 0);      /* clean exit on SIGTERM */
+	assert_false(alive(c.pid));
+}
+
+static void t_exits_early(void **state)
+{
+	char *argv[] = {"/bin/false", NULL};
+	struct nb_undo u;
+	struct nb_child c;
+
+	(void)state;
+	nb_undo_init(&u);
+	assert_int_equal(nb_spawn(&u, &c, -1, argv, 5000), -ECHILD);
+	assert_true(c.reaped);
+	nb_undo_unwind(&u);
+}
+
+static void t_never_ready(void **state)
+{
+	char *argv[] = {"/bin/sleep", "100", NULL};
+	struct nb_undo u;
+	struct nb_child c;
+
+	(void)state;
+	nb_undo_init(&u);
+	assert_int_equal(nb_spawn(&u, &c, -1, argv, 300), -ETIMEDOUT);
+	assert_true(c.reaped);                /* killed and reaped at once */
+	assert_false(alive(c.pid));
+	nb_undo_unwind(&u);
+}
+
+static void t_sigterm_ignored(void **state)
+{
+	/* A child that ignores SIGTERM is killed after NB_SPAWN_TERM_MS. */
+	char *argv[] = {"/bin/sh", "-c", "trap '' TERM; echo READY >&3; "
+			"exec 3>&-; while :; do sleep 0.05; done", NULL};
+	struct nb_undo u;
+	struct nb_child c;
+
+	(void)state;
+	nb_undo_init(&u);
+	assert_int_equal(nb_spawn(&u, &c, -1, argv, 5000), 0);
+	nb_undo_unwind(&u);
+	assert_true(c.reaped);
+	assert_true(WIFSIGNALED(c.status));
+	assert_int_equal(WTERMSIG(c.status), SIGKILL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_serve_ready_and_stop),
+		cmocka_unit_test(t_exits_early),
+		cmocka_unit_test(t_never_ready),
+		cmocka_unit_test(t_sigterm_ignored),
+	};
+
+	if (nb_can_build_links()) {
+		printf("SKIP spawn: %s\n", "needs root for namespaces");
+		return 77;
+	}
+	return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
+}
