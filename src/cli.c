@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
@@ -104,21 +105,36 @@ bad:
 
 int nb_can_build_links(void)
 {
+	char ok = 0;
+	int p[2], status;
 	pid_t pid;
-	int status;
 
-	/* Try it for real in a throwaway child: capabilities may be there
-	 * and still be refused (seccomp, user namespaces, ...). */
+	/* Try it for real in a throwaway child: capabilities may be there and
+	 * still be refused (seccomp, user namespaces, ...). The answer comes
+	 * through a pipe, not the exit status, which a wrapper such as
+	 * valgrind may rewrite. */
+	if (pipe2(p, O_CLOEXEC))
+		return nb_fail(-errno, "pipe: %s", strerror(errno));
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
 		return nb_fail(-errno, "fork: %s", strerror(errno));
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWNET) ? 1 : 0);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return nb_fail(-errno, "waitpid: %s", strerror(errno));
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	if (pid == 0) {
+		char r = unshare(CLONE_NEWNET) ? 'n' : 'y';
+
+		if (write(p[1], &r, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	while (read(p[0], &ok, 1) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (ok != 'y')
 		return nb_fail(-EPERM,
 			       "cannot create network namespaces "
 			       "(needs root: CAP_SYS_ADMIN and CAP_NET_ADMIN)");

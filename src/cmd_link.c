@@ -102,7 +102,9 @@ static int report_rate(const char *what, const struct nb_profile *p,
 		       what, r->bps / 1e6);
 		return 0;
 	}
-	ratio = r->bps / ceiling;
+	/* Checked at the precision printed: a ratio that prints as 1.000 is
+	 * on the ceiling, whatever the timer's last digit says. */
+	ratio = round(r->bps / ceiling * 1000.0) / 1000.0;
 	printf("  %-9s measured %9.3f Mbit/s   TCP ceiling %9.3f Mbit/s "
 	       "(1448/1514 x %g)   %.3f of ceiling, %+.1f%%   tolerance %.2f-%.2f   %s\n",
 	       what, r->bps / 1e6, ceiling / 1e6, p->rate_bps / 1e6, ratio,

@@ -342,7 +342,8 @@ int nb_cmd_run(int argc, char **argv)
 	if (!rows)
 		return NB_EXIT_FAIL;
 	describe_link(&o);
-	printf("%zu cases, %u replicate%s each, %s\n", ncases, o.replicates,
+	printf("%zu case%s, %u replicate%s each, %s\n", ncases,
+	       ncases > 1 ? "s" : "", o.replicates,
 	       o.replicates > 1 ? "s" : "", o.size ? "fixed size" : "sized by duration");
 	fflush(stdout);
 	do {

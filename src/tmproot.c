@@ -23,7 +23,7 @@ static int mount_private(void)
 	if (unshare(CLONE_NEWNS))
 		return -errno;
 	/* Mounts made here must not propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL))
 		return -errno;
 	if (mount("netbench", NB_TMPROOT, "tmpfs", MS_NOSUID | MS_NODEV,
 		  "mode=0700,size=50%"))
