@@ -184,27 +184,11 @@ static void release_nl_sock(void *arg)
 static int open_route_socket(struct nb_link *l, enum nb_side side)
 {
 	struct nl_sock *sk;
-	int saved, rv, lrv, idx;
+	int idx;
 
-	rv = nb_netns_enter(l->ns[side], &saved);
-	if (rv < 0)
-		return rv;
-	sk = nl_socket_alloc();
-	if (!sk) {
-		rv = nb_fail(-ENOMEM, "link: nl_socket_alloc failed");
-	} else if ((rv = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		rv = nb_fail(nb_nl_errno(rv), "link: netlink connect in the "
-			     "%s namespace: %s", side_name[side],
-			     nl_geterror(rv));
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	lrv = nb_netns_leave(saved);
-	if (lrv < 0 || rv < 0) {
-		if (sk)
-			nl_socket_free(sk);
-		return rv < 0 ? rv : lrv;
-	}
+	sk = nb_netns_route_socket(l->ns[side]);
+	if (!sk)
+		return -errno;
 	idx = nb_undo_push_at(l->undo, l->file, l->line, NB_RES_FD,
 			      nl_socket_get_fd(sk), release_nl_sock, sk,
 			      "netlink route socket (fd %d) in the %s namespace",

@@ -19,7 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
 #include "error.h"
+#include "shaper.h"	/* nb_nl_errno */
 #include "undo.h"
 
 #define SELF_NS "/proc/thread-self/ns/net"
@@ -146,6 +150,38 @@ int nb_netns_socket(int nsfd, int domain, int type, int protocol)
 		return rv;
 	}
 	return fd;
+}
+
+struct nl_sock *nb_netns_route_socket(int nsfd)
+{
+	struct nl_sock *sk = NULL;
+	int saved = -1, rv, lrv;
+
+	if (nsfd >= 0) {
+		rv = nb_netns_enter(nsfd, &saved);
+		if (rv < 0)
+			goto out;
+	}
+	sk = nl_socket_alloc();
+	if (!sk)
+		rv = nb_fail(-ENOMEM, "netns: nl_socket_alloc failed");
+	else if ((rv = nl_connect(sk, NETLINK_ROUTE)) < 0)
+		rv = nb_fail(nb_nl_errno(rv), "netns: netlink connect in "
+			     "net:[%lu]: %s", nb_netns_inode(nsfd),
+			     nl_geterror(rv));
+	if (saved >= 0) {
+		lrv = nb_netns_leave(saved);
+		if (rv == 0)
+			rv = lrv;
+	}
+out:
+	if (rv < 0) {
+		if (sk)
+			nl_socket_free(sk);
+		errno = -rv;
+		return NULL;
+	}
+	return sk;
 }
 
 /* path is relative to /proc/sys and may not climb out of it. */

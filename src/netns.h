@@ -12,6 +12,7 @@
 #define NB_NETNS_H
 
 struct nb_undo;
+struct nl_sock;
 
 /* Creates a new anonymous network namespace and returns an O_CLOEXEC fd that
  * holds it, registered on `u` (kind NB_RES_NETNS, release closes the fd).
@@ -32,6 +33,16 @@ int nb_netns_leave(int saved);
 /* A socket created inside the namespace of nsfd (it stays there whatever
  * thread uses it), SOCK_CLOEXEC added. Returns the fd or a negative errno. */
 int nb_netns_socket(int nsfd, int domain, int type, int protocol);
+
+/* A connected NETLINK_ROUTE libnl socket created inside the namespace of
+ * nsfd, or of the calling thread's when nsfd < 0. Like nb_netns_socket it
+ * stays in that namespace whatever thread uses it; free it with
+ * nl_socket_free(). Errors: NULL, with errno set to the positive errno and
+ * nb_lasterr() saying why: ENOMEM (no libnl socket), EBADF or EINVAL
+ * (nsfd is not a network namespace), EPERM (no CAP_SYS_ADMIN to enter it),
+ * the errno of the failed connect (libnl's code translated, EIO when it has
+ * no equivalent), or that of a failed return to the thread's namespace. */
+struct nl_sock *nb_netns_route_socket(int nsfd);
 
 /* Writes `value` to /proc/sys/<path> as seen from inside nsfd
  * (e.g. "net/ipv4/tcp_rmem"). Errors: negative errno. */

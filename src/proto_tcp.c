@@ -100,6 +100,16 @@ static int write_all(int fd, const void *buf, size_t len, struct nb_thread *self
 	return 0;
 }
 
+/* After a recv() that failed: waits for more input when the error is only
+ * EAGAIN or EINTR. Returns 0 (try again), errors as wait_io, or the negative
+ * errno of the recv. */
+static int recv_wait(int fd, struct nb_thread *self, double last)
+{
+	if (errno != EAGAIN && errno != EINTR)
+		return nb_fail(-errno, "recv: %s", strerror(errno));
+	return wait_io(fd, POLLIN, self, last);
+}
+
 /* Reads exactly len bytes. Errors as wait_io, -EPROTO on early EOF. */
 static int read_all(int fd, void *buf, size_t len, struct nb_thread *self)
 {
@@ -118,9 +128,7 @@ static int read_all(int fd, void *buf, size_t len, struct nb_thread *self)
 		}
 		if (n == 0)
 			return nb_fail(-EPROTO, "connection closed early");
-		if (errno != EAGAIN && errno != EINTR)
-			return nb_fail(-errno, "recv: %s", strerror(errno));
-		rv = wait_io(fd, POLLIN, self, last);
+		rv = recv_wait(fd, self, last);
 		if (rv)
 			return rv;
 	}
@@ -191,9 +199,7 @@ static int recv_payload(int fd, uint64_t size, bool expect_eof, uint64_t *got,
 					       (unsigned long long)size);
 			return 0;
 		}
-		if (errno != EAGAIN && errno != EINTR)
-			return nb_fail(-errno, "recv: %s", strerror(errno));
-		rv = wait_io(fd, POLLIN, self, last);
+		rv = recv_wait(fd, self, last);
 		if (rv)
 			return rv;
 	}
@@ -217,6 +223,26 @@ static int parse_addr(const char *addr, uint16_t port, struct sockaddr_in *sa)
 	if (inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
 		return nb_fail(-EINVAL, "not an IPv4 address: '%s'", addr);
 	return 0;
+}
+
+/* A non-blocking TCP socket with the clamped MSS, for addr:port (parsed into
+ * *sa). Returns the fd or a negative errno. */
+static int tcp_socket(const char *addr, uint16_t port, struct sockaddr_in *sa)
+{
+	int fd, rv;
+
+	rv = parse_addr(addr, port, sa);
+	if (rv)
+		return rv;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return nb_fail(-errno, "socket: %s", strerror(errno));
+	rv = set_mss(fd);
+	if (rv) {
+		close(fd);
+		return rv;
+	}
+	return fd;
 }
 
 /* --- server ------------------------------------------------------------ */
@@ -250,16 +276,10 @@ static int tcp_serve(const struct nb_serve_opts *o)
 	struct sockaddr_in sa;
 	int one = 1, lfd, rv;
 
-	rv = parse_addr(o->addr, o->port, &sa);
-	if (rv)
-		return rv;
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	lfd = tcp_socket(o->addr, o->port, &sa);
 	if (lfd < 0)
-		return nb_fail(-errno, "socket: %s", strerror(errno));
+		return lfd;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	rv = set_mss(lfd);
-	if (rv)
-		goto out;
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 16)) {
 		rv = nb_fail(-errno, "listen on %s:%u: %s", o->addr, o->port,
 			     strerror(errno));
@@ -295,15 +315,9 @@ static int connect_to(const struct nb_xfer *x, int *pfd)
 	socklen_t len = sizeof(int);
 	int fd, err = 0, rv;
 
-	rv = parse_addr(x->server_addr, x->port, &sa);
-	if (rv)
-		return rv;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = tcp_socket(x->server_addr, x->port, &sa);
 	if (fd < 0)
-		return nb_fail(-errno, "socket: %s", strerror(errno));
-	rv = set_mss(fd);
-	if (rv)
-		goto out;
+		return fd;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS) {
 		rv = nb_fail(-errno, "connect to %s:%u: %s", x->server_addr,
 			     x->port, strerror(errno));

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "spawn.h"
+#include "testutil.h"
 
 struct out {
 	int code;
@@ -195,10 +195,10 @@ int main(void)
 		cmocka_unit_test(t_env_changed_exit),
 		cmocka_unit_test(t_forever),
 	};
+	int rv;
 
-	if (nb_can_build_links()) {
-		printf("SKIP cmd: needs root for namespaces\n");
-		return 77;
-	}
+	rv = nb_test_require_links("test_cmd");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("cmd", tests, NULL, NULL);
 }

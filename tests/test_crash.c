@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "envcheck.h"
 #include "error.h"
 #include "goodput.h"
 #include "spawn.h"
+#include "testutil.h"
 
 #define MAX_INODES 64
 
@@ -326,14 +326,14 @@ int main(void)
 		cmocka_unit_test(t_sigkill),
 		cmocka_unit_test(t_sigint),
 	};
+	int rv;
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1)) {
 		fprintf(stderr, "test_crash: cannot become a subreaper\n");
 		return 99;
 	}
-	if (nb_can_build_links()) {
-		printf("SKIP crash: %s\n", nb_lasterr());
-		return 77;
-	}
+	rv = nb_test_require_links("test_crash");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("crash", tests, NULL, NULL);
 }

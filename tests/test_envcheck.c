@@ -15,6 +15,8 @@
 #include <net/if.h> /* before libnl, which pulls linux/if.h */
 
 #include "envcheck.h"
+#include "netns.h"
+#include "testutil.h"
 #include "undo.h"
 
 #include <errno.h>
@@ -204,12 +206,9 @@ static int add_htb_root(int ifindex)
 	struct nl_sock *sk;
 	int rv;
 
-	sk = nl_socket_alloc();
+	sk = nb_netns_route_socket(-1);
 	if (!sk)
-		return -NLE_NOMEM;
-	rv = nl_connect(sk, NETLINK_ROUTE);
-	if (rv < 0)
-		goto out;
+		return -NLE_FAILURE;
 	q = rtnl_qdisc_alloc();
 	if (!q) {
 		rv = -NLE_NOMEM;
@@ -232,9 +231,9 @@ out:
 static void del_root_qdisc(void *arg)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_sock *sk = nb_netns_route_socket(-1);
 
-	if (q && sk && nl_connect(sk, NETLINK_ROUTE) == 0) {
+	if (q && sk) {
 		rtnl_tc_set_ifindex(TC_CAST(q), *(int *)arg);
 		rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
 		rtnl_qdisc_delete(sk, q);
@@ -253,11 +252,10 @@ static int count_qdiscs(const char *kind)
 	struct nl_sock *sk;
 	int n = -1;
 
-	sk = nl_socket_alloc();
+	sk = nb_netns_route_socket(-1);
 	if (!sk)
 		return -1;
-	if (nl_connect(sk, NETLINK_ROUTE) == 0 &&
-	    rtnl_qdisc_alloc_cache(sk, &qc) == 0) {
+	if (rtnl_qdisc_alloc_cache(sk, &qc) == 0) {
 		n = 0;
 		for (o = nl_cache_get_first(qc); o; o = nl_cache_get_next(o))
 			n += !strcmp(rtnl_tc_get_kind(TC_CAST(o)), kind);
@@ -810,9 +808,8 @@ static void t_records_first(void **state)
 	memset(&h, 0, sizeof(h));
 	h.ifindex = (int)if_nametoindex("lo");
 	snap(f, NULL);
-	h.sk = nl_socket_alloc();
+	h.sk = nb_netns_route_socket(-1);
 	assert_non_null(h.sk);
-	assert_int_equal(nl_connect(h.sk, NETLINK_ROUTE), 0);
 	fd = nl_socket_get_fd(h.sk);
 	if (add_htb_root(h.ifindex) == -NLE_OBJ_NOTFOUND) {
 		nl_socket_free(h.sk);
@@ -838,32 +835,6 @@ static void t_records_first(void **state)
 
 /* ---- main ------------------------------------------------------------- */
 
-/* Forks a child that tries unshare(CLONE_NEWNET). The answer comes back
- * on a pipe, not in the exit status, which a wrapper such as valgrind
- * --error-exitcode may change. */
-static bool can_unshare_net(void)
-{
-	char ok = 0;
-	int p[2];
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return false;
-	pid = fork();
-	if (pid == 0) {
-		ok = unshare(CLONE_NEWNET) == 0;
-		_exit(write(p[1], &ok, 1) == 1 ? 0 : 1);
-	}
-	close(p[1]);
-	if (pid > 0) {
-		if (read(p[0], &ok, 1) != 1)
-			ok = 0;
-		waitpid(pid, NULL, 0);
-	}
-	close(p[0]);
-	return ok;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -881,16 +852,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_records_first, setup,
 						teardown),
 	};
+	int rv;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_envcheck: skipped: needs root\n");
-		return 77;
-	}
-	if (!can_unshare_net()) {
-		fprintf(stderr,
-			"test_envcheck: skipped: cannot create a network namespace (unshare(CLONE_NEWNET))\n");
-		return 77;
-	}
+	rv = nb_test_require_links("test_envcheck");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("envcheck", tests, group_setup,
 					   NULL);
 }

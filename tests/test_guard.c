@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "cli.h"
 #include "envcheck.h"
 #include "error.h"
 #include "fx_case.h"
@@ -21,6 +20,7 @@
 #include "netns.h"
 #include "profile.h"
 #include "proto.h"
+#include "testutil.h"
 #include "tmproot.h"
 
 struct guard_case {
@@ -187,14 +187,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_tempfile, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_listen, setup, teardown),
 	};
+	int rv;
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || !nb_tmproot()) {
 		fprintf(stderr, "test_guard: cannot set up the process\n");
 		return 99;
 	}
-	if (nb_can_build_links()) {
-		printf("SKIP guard: %s\n", nb_lasterr());
-		return 77;
-	}
+	rv = nb_test_require_links("test_guard");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("guard", tests, NULL, NULL);
 }

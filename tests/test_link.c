@@ -6,7 +6,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,6 +25,7 @@
 #include "link.h"
 #include "netns.h"
 #include "profile.h"
+#include "testutil.h"
 #include "undo.h"
 
 struct fx {
@@ -35,44 +35,6 @@ struct fx {
 	int nfds;		/* open fds before the test */
 	unsigned long host;
 };
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
-
-/* How many fds of the process point to net:[ino]. */
-static int fds_holding(unsigned long ino)
-{
-	char want[64], tgt[64];
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	ssize_t n;
-	int hits = 0;
-
-	if (!d)
-		return -1;
-	snprintf(want, sizeof(want), "net:[%lu]", ino);
-	while ((e = readdir(d))) {
-		n = readlinkat(dirfd(d), e->d_name, tgt, sizeof(tgt) - 1);
-		if (n <= 0)
-			continue;
-		tgt[n] = '\0';
-		hits += !strcmp(tgt, want);
-	}
-	closedir(d);
-	return hits;
-}
 
 static double now_s(void)
 {
@@ -91,7 +53,7 @@ static int setup(void **state)
 	nb_undo_init(&f->u);
 	for (int i = 0; i < 3; i++)
 		f->fd[i] = -1;
-	f->nfds = count_fds();
+	f->nfds = nb_test_count_fds();
 	f->host = nb_netns_inode(-1);
 	*state = f;
 	return 0;
@@ -121,11 +83,11 @@ static const struct nb_profile *profile(const char *name)
  * anything in the process, and the thread is home. */
 static void assert_all_gone(struct fx *f, unsigned long ic, unsigned long is)
 {
-	assert_int_equal(count_fds(), f->nfds);
+	assert_int_equal(nb_test_count_fds(), f->nfds);
 	if (ic)
-		assert_int_equal(fds_holding(ic), 0);
+		assert_int_equal(nb_test_fds_holding(ic), 0);
 	if (is)
-		assert_int_equal(fds_holding(is), 0);
+		assert_int_equal(nb_test_fds_holding(is), 0);
 	assert_int_equal(nb_netns_inode(-1), f->host);
 }
 
@@ -357,9 +319,9 @@ static void t_unwind_frees(void **state)
 	ic = nb_netns_inode(f->l.ns[NB_CLIENT]);
 	is = nb_netns_inode(f->l.ns[NB_SERVER]);
 	nlfd = nl_socket_get_fd(f->l.nl[NB_SERVER]);
-	assert_int_equal(fds_holding(ic), 1);
-	assert_int_equal(fds_holding(is), 1);
-	assert_int_equal(count_fds(), f->nfds + 4);
+	assert_int_equal(nb_test_fds_holding(ic), 1);
+	assert_int_equal(nb_test_fds_holding(is), 1);
+	assert_int_equal(nb_test_count_fds(), f->nfds + 4);
 	nb_undo_unwind(&f->u);
 	for (size_t i = 0; i < f->u.n; i++)
 		assert_true(f->u.e[i].released);
@@ -505,22 +467,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_build_teardown_time, setup,
 						teardown),
 	};
-	struct nb_undo u;
-	int ns;
+	int rv;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_link: skipped: needs root "
-			"(CAP_NET_ADMIN, CAP_SYS_ADMIN)\n");
-		return 77;
-	}
-	nb_undo_init(&u);
-	ns = nb_netns_new(&u);
-	nb_undo_unwind(&u);
-	if (ns < 0) {
-		fprintf(stderr, "test_link: skipped: cannot create a network "
-			"namespace: %s\n", nb_lasterr());
-		return 77;
-	}
+	rv = nb_test_require_links("test_link");
+	if (rv)
+		return rv;
 	if (!nb_link_backend_find("auto")) {
 		fprintf(stderr, "test_link: skipped: %s\n", nb_lasterr());
 		return 77;

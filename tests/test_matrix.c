@@ -15,13 +15,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "cli.h"
 #include "error.h"
 #include "fx_case.h"
 #include "interrupt.h"
 #include "profile.h"
 #include "proto.h"
 #include "shaper.h"
+#include "testutil.h"
 #include "tmproot.h"
 
 static struct nb_case the_case;
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	const char *secs = getenv("NETBENCH_CASE_SECONDS");
 	double seconds = secs ? atof(secs) : 3.0;
 	struct CMUnitTest tests[1];
-	int failed;
+	int failed, rv;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_matrix PROFILE/PROTO/DIR\n");
@@ -104,10 +104,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "test_matrix: cannot set up the process\n");
 		return 99;
 	}
-	if (nb_can_build_links()) {
-		printf("SKIP %s: %s\n", argv[1], nb_lasterr());
-		return 77;
-	}
+	rv = nb_test_require_links(argv[1]);
+	if (rv)
+		return rv;
 	spec.size = nb_profile_transfer_bytes(spec.profile, seconds > 0 ? seconds : 3.0);
 	fx_case_init(&the_case, &spec);
 	if (spec.profile->rtt_ms && !nb_shaper_netem_available())

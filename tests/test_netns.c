@@ -5,7 +5,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -25,6 +24,7 @@
 
 #include "error.h"
 #include "netns.h"
+#include "testutil.h"
 #include "undo.h"
 
 struct fx {
@@ -34,45 +34,6 @@ struct fx {
 	int nfds;		/* open fds when the test started */
 	unsigned long host;	/* the thread's namespace when it started */
 };
-
-/* Number of open fds of the process (the scan's own fd excluded). */
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
-
-/* How many fds of the process point to the namespace net:[ino]. */
-static int fds_holding(unsigned long ino)
-{
-	char want[64], tgt[64];
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	ssize_t n;
-	int hits = 0;
-
-	if (!d)
-		return -1;
-	snprintf(want, sizeof(want), "net:[%lu]", ino);
-	while ((e = readdir(d))) {
-		n = readlinkat(dirfd(d), e->d_name, tgt, sizeof(tgt) - 1);
-		if (n <= 0)
-			continue;
-		tgt[n] = '\0';
-		hits += !strcmp(tgt, want);
-	}
-	closedir(d);
-	return hits;
-}
 
 /* Reads /proc/sys/<path> as seen from nsfd (-1: here) into buf. */
 static int sysctl_read(int nsfd, const char *path, char *buf, size_t len)
@@ -104,7 +65,7 @@ static int setup(void **state)
 		return -1;
 	nb_undo_init(&f->u);
 	f->fd[0] = f->fd[1] = -1;
-	f->nfds = count_fds();
+	f->nfds = nb_test_count_fds();
 	f->host = nb_netns_inode(-1);
 	*state = f;
 	return 0;
@@ -155,14 +116,14 @@ static void t_new_distinct(void **state)
 	assert_string_equal(e->file, __FILE__);
 	assert_non_null(strstr(e->what, "net:["));
 	assert_non_null(nb_undo_find(&f->u, NB_RES_NETNS, (long long)ib));
-	assert_int_equal(fds_holding(ia), 1);
+	assert_int_equal(nb_test_fds_holding(ia), 1);
 
 	nb_undo_unwind(&f->u);
 	assert_int_equal(fcntl(a, F_GETFD), -1);
 	assert_int_equal(fcntl(b, F_GETFD), -1);
-	assert_int_equal(fds_holding(ia), 0);
-	assert_int_equal(fds_holding(ib), 0);
-	assert_int_equal(count_fds(), f->nfds);
+	assert_int_equal(nb_test_fds_holding(ia), 0);
+	assert_int_equal(nb_test_fds_holding(ib), 0);
+	assert_int_equal(nb_test_count_fds(), f->nfds);
 }
 
 static void t_enter_leave(void **state)
@@ -185,7 +146,7 @@ static void t_enter_leave(void **state)
 	assert_int_equal(nb_netns_enter(-1, &saved), -EBADF);
 	assert_int_equal(saved, -1);
 	assert_int_equal(nb_netns_inode(-1), f->host);
-	assert_int_equal(count_fds(), f->nfds + 1);
+	assert_int_equal(nb_test_count_fds(), f->nfds + 1);
 }
 
 static void t_socket_in_ns(void **state)
@@ -204,6 +165,50 @@ static void t_socket_in_ns(void **state)
 	assert_true(skns >= 0);
 	f->fd[1] = skns;
 	assert_int_equal(nb_netns_inode(skns), nb_netns_inode(ns));
+}
+
+static void t_route_socket(void **state)
+{
+	struct fx *f = *state;
+	int ns, skns, bad, nfds;
+
+	ns = nb_netns_new(&f->u);
+	assert_true(ns >= 0);
+	f->sk[0] = nb_netns_route_socket(ns);
+	f->sk[1] = nb_netns_route_socket(-1);
+	assert_non_null(f->sk[0]);
+	assert_non_null(f->sk[1]);
+	assert_int_equal(nb_netns_inode(-1), f->host);
+	/* Connected, each in its own namespace. */
+	assert_int_not_equal(nl_socket_get_local_port(f->sk[0]), 0);
+	skns = ioctl(nl_socket_get_fd(f->sk[0]), SIOCGSKNS);
+	assert_true(skns >= 0);
+	f->fd[0] = skns;
+	assert_int_equal(nb_netns_inode(skns), nb_netns_inode(ns));
+	skns = ioctl(nl_socket_get_fd(f->sk[1]), SIOCGSKNS);
+	assert_true(skns >= 0);
+	f->fd[1] = skns;
+	assert_int_equal(nb_netns_inode(skns), f->host);
+
+	/* Failures: NULL, errno and a message; nothing leaked, thread home. */
+	nfds = nb_test_count_fds();
+	/* (a closed fd numbered high enough not to be reused meanwhile) */
+	bad = fcntl(skns, F_DUPFD_CLOEXEC, 1000);
+	assert_true(bad >= 1000);
+	close(bad);
+	nb_clearerr();
+	errno = 0;
+	assert_null(nb_netns_route_socket(bad));
+	assert_int_equal(errno, EBADF);
+	assert_string_not_equal(nb_lasterr(), "");
+	bad = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(bad >= 0);
+	errno = 0;
+	assert_null(nb_netns_route_socket(bad));
+	assert_int_equal(errno, EINVAL);
+	close(bad);
+	assert_int_equal(nb_test_count_fds(), nfds);
+	assert_int_equal(nb_netns_inode(-1), f->host);
 }
 
 static void t_sysctl_per_ns(void **state)
@@ -255,7 +260,7 @@ static void t_sysctl_errors(void **state)
 	assert_int_equal(nb_netns_sysctl_write(-1, "net/ipv4/tcp_rmem",
 					       "4096 1 2"), -EBADF);
 	assert_int_equal(nb_netns_inode(-1), f->host);
-	assert_int_equal(count_fds(), f->nfds + 1);
+	assert_int_equal(nb_test_count_fds(), f->nfds + 1);
 }
 
 static void t_undo_full(void **state)
@@ -266,27 +271,8 @@ static void t_undo_full(void **state)
 		assert_true(nb_undo_push(&f->u, NB_RES_OTHER, i, NULL, NULL,
 					 "filler %d", i) >= 0);
 	assert_int_equal(nb_netns_new(&f->u), -ENOSPC);
-	assert_int_equal(count_fds(), f->nfds);
+	assert_int_equal(nb_test_count_fds(), f->nfds);
 	assert_int_equal(nb_netns_inode(-1), f->host);
-}
-
-static struct nl_sock *route_socket_in(int ns)
-{
-	struct nl_sock *sk;
-	int saved;
-
-	if (nb_netns_enter(ns, &saved) < 0)
-		return NULL;
-	sk = nl_socket_alloc();
-	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	if (nb_netns_leave(saved) < 0 && sk) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	return sk;
 }
 
 /* Releasing the record really frees the namespace: a veth with one end in
@@ -302,8 +288,8 @@ static void t_release_destroys_ns(void **state)
 	a = nb_netns_new(&f->u);	/* record 0 */
 	b = nb_netns_new(&f->u);	/* record 1 */
 	assert_true(a >= 0 && b >= 0);
-	f->sk[0] = route_socket_in(a);
-	f->sk[1] = route_socket_in(b);
+	f->sk[0] = nb_netns_route_socket(a);
+	f->sk[1] = nb_netns_route_socket(b);
 	assert_non_null(f->sk[0]);
 	assert_non_null(f->sk[1]);
 
@@ -326,7 +312,7 @@ static void t_release_destroys_ns(void **state)
 	nl_socket_free(f->sk[0]);
 	f->sk[0] = NULL;
 	nb_undo_release(&f->u, 0);
-	assert_int_equal(fds_holding((unsigned long)ia), 0);
+	assert_int_equal(nb_test_fds_holding((unsigned long)ia), 0);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -351,27 +337,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_new_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_enter_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_socket_in_ns, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_route_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_sysctl_per_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_sysctl_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_undo_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_release_destroys_ns, setup,
 						teardown),
 	};
-	struct nb_undo u;
-	int ns;
+	int rv;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_netns: skipped: needs root "
-			"(CAP_SYS_ADMIN for network namespaces)\n");
-		return 77;
-	}
-	nb_undo_init(&u);
-	ns = nb_netns_new(&u);
-	nb_undo_unwind(&u);
-	if (ns < 0) {
-		fprintf(stderr, "test_netns: skipped: cannot create a network "
-			"namespace: %s\n", nb_lasterr());
-		return 77;
-	}
+	rv = nb_test_require_links("test_netns");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("netns", tests, NULL, NULL);
 }

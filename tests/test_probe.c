@@ -12,7 +12,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -35,7 +34,9 @@
 
 #include "error.h"
 #include "interrupt.h"
+#include "netns.h"
 #include "probe.h"
+#include "testutil.h"
 
 #define ADDR_A "10.77.0.1"
 #define ADDR_B "10.77.0.2"
@@ -66,28 +67,6 @@ static int ns_new(void)
 	}
 	close(save);
 	return fd;
-}
-
-/* A connected rtnetlink socket that configures the namespace of nsfd. */
-static struct nl_sock *nl_in(int nsfd)
-{
-	struct nl_sock *sk = NULL;
-	int save;
-
-	save = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (save < 0)
-		return NULL;
-	if (setns(nsfd, CLONE_NEWNET) == 0) {
-		sk = nl_socket_alloc();
-		if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
-			nl_socket_free(sk);
-			sk = NULL;
-		}
-		if (setns(save, CLONE_NEWNET) < 0)
-			abort();
-	}
-	close(save);
-	return sk;
 }
 
 /* Brings `name` up and, if cidr, adds that address. Returns 0 or -NLE_*. */
@@ -144,19 +123,6 @@ static int nl_wait_running(struct nl_sock *sk, const char *name)
 	return -1;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -193,9 +159,9 @@ static int grp_setup(void **state)
 		what = "namespaces";
 		goto out;
 	}
-	sa = nl_in(ns_a);
-	sb = nl_in(ns_b);
-	sc = nl_in(ns_c);
+	sa = nb_netns_route_socket(ns_a);
+	sb = nb_netns_route_socket(ns_b);
+	sc = nb_netns_route_socket(ns_c);
 	if (!sa || !sb || !sc) {
 		what = "netlink sockets";
 		goto out;
@@ -240,7 +206,7 @@ out:
  * Returns 0 or -NLE_*. */
 static int shape_b(void)
 {
-	struct nl_sock *sk = nl_in(ns_b);
+	struct nl_sock *sk = nb_netns_route_socket(ns_b);
 	struct rtnl_link *l = NULL;
 	struct rtnl_qdisc *q = NULL;
 	struct rtnl_class *c = NULL;
@@ -285,7 +251,7 @@ out:
 /* Removes B's root qdisc (if any). */
 static int unshape_b(void **state)
 {
-	struct nl_sock *sk = nl_in(ns_b);
+	struct nl_sock *sk = nb_netns_route_socket(ns_b);
 	struct rtnl_link *l = NULL;
 	struct rtnl_qdisc *q;
 
@@ -307,7 +273,7 @@ static int unshape_b(void **state)
 static void t_rtt_unshaped(void **state)
 {
 	struct nb_rtt_result r;
-	int fds = count_fds(), rv;
+	int fds = nb_test_count_fds(), rv;
 
 	(void)state;
 	rv = nb_probe_rtt(ns_a, ns_b, ADDR_A, ADDR_B, PORT, 20, 5, 1000, &r);
@@ -320,7 +286,7 @@ static void t_rtt_unshaped(void **state)
 	assert_true(r.min_ms > 0 && r.min_ms <= r.median_ms);
 	assert_true(r.median_ms <= r.max_ms);
 	assert_true(r.mean_ms >= r.min_ms && r.mean_ms <= r.max_ms);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(nb_test_count_fds(), fds);
 }
 
 /* C holds ADDR_SILENT: the probe's echo socket binds fine there, but from A
@@ -328,7 +294,7 @@ static void t_rtt_unshaped(void **state)
 static void t_rtt_silent(void **state)
 {
 	struct nb_rtt_result r;
-	int fds = count_fds(), rv;
+	int fds = nb_test_count_fds(), rv;
 	double t = now_s();
 
 	(void)state;
@@ -339,7 +305,7 @@ static void t_rtt_silent(void **state)
 	assert_int_equal(r.sent, 3);
 	assert_int_equal(r.received, 0);
 	assert_true(t < 1.0);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(nb_test_count_fds(), fds);
 }
 
 static void t_bad_args(void **state)
@@ -363,7 +329,7 @@ static void t_interrupted(void **state)
 {
 	struct nb_rate_result ra;
 	struct nb_rtt_result rr;
-	int fds = count_fds(), rv1, rv2;
+	int fds = nb_test_count_fds(), rv1, rv2;
 
 	(void)state;
 	nb_interrupt_signal = SIGINT;
@@ -372,14 +338,14 @@ static void t_interrupted(void **state)
 	nb_interrupt_signal = 0;
 	assert_int_equal(rv1, -EINTR);
 	assert_int_equal(rv2, -EINTR);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(nb_test_count_fds(), fds);
 }
 
 /* Upload direction (A -> B), no shaping: a veth does many Gbit/s. */
 static void t_rate_unshaped(void **state)
 {
 	struct nb_rate_result r;
-	int fds = count_fds(), rv;
+	int fds = nb_test_count_fds(), rv;
 
 	(void)state;
 	rv = nb_probe_rate(ns_a, ns_b, ADDR_B, PORT, 0.2, 0.5, &r);
@@ -390,14 +356,14 @@ static void t_rate_unshaped(void **state)
 	assert_true(r.bps > 100e6);
 	assert_true(r.seconds >= 0.5);
 	assert_true(r.total >= r.bytes);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(nb_test_count_fds(), fds);
 }
 
 /* Download direction (B -> A) through htb at 10 Mbit/s on B's egress. */
 static void t_rate_shaped(void **state)
 {
 	struct nb_rate_result r;
-	int fds = count_fds(), rv;
+	int fds = nb_test_count_fds(), rv;
 	double ratio;
 
 	(void)state;
@@ -414,7 +380,7 @@ static void t_rate_shaped(void **state)
 		      (unsigned long long)r.total);
 	assert_true(ratio >= 0.93 && ratio <= 1.00);
 	assert_true(r.seconds >= 2.0 && r.seconds < 2.2);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(nb_test_count_fds(), fds);
 }
 
 int main(void)
@@ -427,19 +393,11 @@ int main(void)
 		cmocka_unit_test(t_rate_unshaped),
 		cmocka_unit_test_teardown(t_rate_shaped, unshape_b),
 	};
-	int fd;
+	int rv;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_probe: skipped: needs root\n");
-		return 77;
-	}
-	fd = ns_new();
-	if (fd < 0) {
-		fprintf(stderr, "test_probe: skipped: unshare(CLONE_NEWNET): %s\n",
-			strerror(-fd));
-		return 77;
-	}
-	close(fd);
+	rv = nb_test_require_links("test_probe");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("probe", tests, grp_setup,
 					   grp_teardown);
 }

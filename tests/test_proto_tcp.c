@@ -15,13 +15,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "goodput.h"
 #include "link.h"
 #include "netns.h"
 #include "profile.h"
 #include "proto.h"
 #include "spawn.h"
+#include "testutil.h"
 #include "undo.h"
 
 struct env {
@@ -148,10 +148,10 @@ int main(void)
 		cmocka_unit_test(t_client_vanishes),
 		cmocka_unit_test(t_refused),
 	};
+	int rv;
 
-	if (nb_can_build_links()) {
-		printf("SKIP proto_tcp: needs root for namespaces\n");
-		return 77;
-	}
+	rv = nb_test_require_links("test_proto_tcp");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("proto_tcp", tests, setup, teardown);
 }

@@ -36,6 +36,7 @@
 #include "error.h"
 #include "netns.h"
 #include "shaper.h"
+#include "testutil.h"
 #include "undo.h"
 
 struct fx {
@@ -52,25 +53,6 @@ static const char *const cidrs[2] = { "10.78.0.1/24", "10.78.0.2/24" };
 static void release_sock(void *arg)
 {
 	nl_socket_free(arg);
-}
-
-static struct nl_sock *route_socket_in(int ns)
-{
-	struct nl_sock *sk;
-	int saved;
-
-	if (nb_netns_enter(ns, &saved) < 0)
-		return NULL;
-	sk = nl_socket_alloc();
-	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	if (nb_netns_leave(saved) < 0 && sk) {
-		nl_socket_free(sk);
-		sk = NULL;
-	}
-	return sk;
 }
 
 static int set_up(struct nl_sock *sk, const char *name, int *ifindex)
@@ -120,7 +102,7 @@ static int setup(void **state)
 		f->ns[i] = nb_netns_new(&f->u);
 		if (f->ns[i] < 0)
 			goto fail;
-		f->sk[i] = route_socket_in(f->ns[i]);
+		f->sk[i] = nb_netns_route_socket(f->ns[i]);
 		if (!f->sk[i] || nb_undo_push(&f->u, NB_RES_FD, 0, release_sock,
 					      f->sk[i], "nl socket") < 0)
 			goto fail;
@@ -575,22 +557,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_stats_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_stats_drops, setup, teardown),
 	};
-	struct nb_undo u;
-	int ns;
+	int rv;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_shaper: skipped: needs root "
-			"(CAP_NET_ADMIN, CAP_SYS_ADMIN)\n");
-		return 77;
-	}
-	nb_undo_init(&u);
-	ns = nb_netns_new(&u);
-	nb_undo_unwind(&u);
-	if (ns < 0) {
-		fprintf(stderr, "test_shaper: skipped: cannot create a network "
-			"namespace: %s\n", nb_lasterr());
-		return 77;
-	}
+	rv = nb_test_require_links("test_shaper");
+	if (rv)
+		return rv;
 	if (nb_shaper_htb_usable() < 0) {
 		fprintf(stderr, "test_shaper: skipped: %s\n", nb_lasterr());
 		return 77;

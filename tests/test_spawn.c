@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "netns.h"
 #include "spawn.h"
+#include "testutil.h"
 #include "undo.h"
 
 static int alive(pid_t pid)
@@ -108,10 +108,10 @@ int main(void)
 		cmocka_unit_test(t_never_ready),
 		cmocka_unit_test(t_sigterm_ignored),
 	};
+	int rv;
 
-	if (nb_can_build_links()) {
-		printf("SKIP spawn: %s\n", "needs root for namespaces");
-		return 77;
-	}
+	rv = nb_test_require_links("test_spawn");
+	if (rv)
+		return rv;
 	return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
 }
