@@ -92,14 +92,16 @@ static int parse(int argc, char **argv, struct link_opts *o)
 
 /* Prints one rate line; returns 1 if the check failed. */
 static int report_rate(const char *what, const struct nb_profile *p,
-		       const struct nb_rate_result *r)
+		       double loss, const struct nb_rate_result *r)
 {
 	double ceiling = nb_profile_tcp_ceiling_bps(p, DEFAULT_MSS);
 	double ratio;
 
-	if (!p->rate_bps) {
-		printf("  %-9s measured %9.3f Mbit/s   (unthrottled: not checked)\n",
-		       what, r->bps / 1e6);
+	if (!p->rate_bps || loss > 0) {
+		printf("  %-9s measured %9.3f Mbit/s   not checked: %s\n", what,
+		       r->bps / 1e6,
+		       !p->rate_bps ? "unthrottled"
+				    : "with loss TCP cannot fill the link");
 		return 0;
 	}
 	/* Checked at the precision printed: a ratio that prints as 1.000 is
@@ -184,14 +186,14 @@ int nb_cmd_link(int argc, char **argv)
 		nb_errorf("link: rate probe (download): %s", nb_lasterr());
 		goto out;
 	}
-	fails += report_rate("rate down", o.profile, &down);
+	fails += report_rate("rate down", o.profile, o.loss, &down);
 	rv = nb_probe_rate(l.ns[NB_CLIENT], l.ns[NB_SERVER], NB_LINK_SERVER_ADDR,
 			   RATE_PORT, warmup, o.measure_s, &up);
 	if (rv) {
 		nb_errorf("link: rate probe (upload): %s", nb_lasterr());
 		goto out;
 	}
-	fails += report_rate("rate up", o.profile, &up);
+	fails += report_rate("rate up", o.profile, o.loss, &up);
 	printf("result: %s\n", fails ? "FAIL" : "ok");
 	code = fails ? NB_EXIT_FAIL : NB_EXIT_OK;
 out:

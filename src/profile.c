@@ -81,7 +81,7 @@ uint32_t nb_profile_netem_limit(const struct nb_profile *p)
 	uint64_t line = p->rate_bps / 8 * p->rtt_ms / 2 / 1000;
 	uint64_t n = nb_profile_queue_packets(p) + (line + NB_FRAME - 1) / NB_FRAME;
 
-	return n < 1000 ? 1000 : (uint32_t)n;
+	return (uint32_t)n;
 }
 
 uint64_t nb_profile_transfer_bytes(const struct nb_profile *p, double seconds)

@@ -38,7 +38,8 @@ uint64_t nb_profile_bdp_bytes(const struct nb_profile *p);
 uint32_t nb_profile_queue_packets(const struct nb_profile *p);
 
 /* netem limit in packets: the queue plus the packets in flight on the one-way
- * delay line (rate x RTT/2), at least 1000. */
+ * delay line (rate x RTT/2). (The seed passes the BDP in *bytes* here, which
+ * makes the queue effectively unbounded.) */
 uint32_t nb_profile_netem_limit(const struct nb_profile *p);
 
 /* Payload bytes that take `seconds` at the profile rate (at 1000 Mbit/s when

@@ -227,6 +227,10 @@ const char *nb_self_exe(void)
 	if (n <= 0)
 		return NULL;
 	path[n] = '\0';
+	/* Under a chroot the kernel's name for the binary may lie outside our
+	 * root; the magic link always execs the very same file. */
+	if (access(path, X_OK))
+		return "/proc/self/exe";
 	return path;
 }
 

@@ -52,8 +52,9 @@ int nb_child_poll(struct nb_child *c);
 /* CPU seconds (user + system) of a reaped child. */
 double nb_child_cpu_seconds(const struct nb_child *c);
 
-/* The path of the netbench executable: $NETBENCH_EXE, else /proc/self/exe.
- * Errors: NULL. */
+/* The path of the netbench executable: $NETBENCH_EXE, else the target of
+ * /proc/self/exe (or the link itself when that path is not reachable, e.g.
+ * in a chroot). Errors: NULL. */
 const char *nb_self_exe(void);
 
 /* Tells the parent that this process is ready (used by `netbench serve`):

@@ -58,7 +58,8 @@ static void t_bdp_queue(void **state)
 	p = nb_profile_find("1M_400ms");
 	assert_int_equal(nb_profile_bdp_bytes(p), 50000);
 	assert_int_equal(nb_profile_queue_packets(p), 34);
-	assert_int_equal(nb_profile_netem_limit(p), 1000);   /* the floor */
+	/* 34 + the 200 ms delay line: 25 kB = 17 packets. */
+	assert_int_equal(nb_profile_netem_limit(p), 34 + 17);
 	p = nb_profile_find("unthrottled");
 	assert_int_equal(nb_profile_bdp_bytes(p), 0);
 	assert_int_equal(nb_profile_queue_packets(p), 0);
