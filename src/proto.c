@@ -2,6 +2,7 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -33,7 +34,13 @@ int nb_dir_parse(const char *s, enum nb_dir *d)
 
 const char *nb_proto_names(void)
 {
-	return "tcp";
+	static char names[128];
+	size_t off = 0;
+
+	for (size_t i = 0; i < NPROTOS && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+					i ? ", " : "", protos[i]->name);
+	return names;
 }
 
 size_t nb_proto_count(void)
