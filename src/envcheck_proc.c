@@ -24,6 +24,7 @@
  * listening sockets.
  */
 #include "envcheck_proc.h"
+#include "nlerr.h"
 
 #include "error.h"
 
@@ -223,20 +224,6 @@ int nb_envp_find_fd(const char *dir, const char *want)
 	return rv;
 }
 
-static int nl_to_errno(int err)
-{
-	switch (abs(err)) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NODEV:
-		return -ENODEV;
-	default:
-		return -EIO;
-	}
-}
-
 /* ---- collectors ------------------------------------------------------- */
 
 static int collect_threads(struct nb_env_snapshot *s)
@@ -346,7 +333,7 @@ static int collect_qdiscs(struct nb_env_snapshot *s)
 	if (rv == 0)
 		rv = rtnl_qdisc_alloc_cache(sk, &qc);
 	if (rv < 0) {
-		rv = nb_fail(nl_to_errno(rv), "envcheck: qdisc dump: %s",
+		rv = nb_fail(nb_nl_errno(rv), "envcheck: qdisc dump: %s",
 			     nl_geterror(rv));
 		goto out;
 	}
@@ -626,5 +613,5 @@ out:
 	if (q)
 		rtnl_qdisc_put(q);
 	nl_socket_free(sk);
-	return rv < 0 ? nl_to_errno(rv) : 0;
+	return rv < 0 ? nb_nl_errno(rv) : 0;
 }

@@ -14,6 +14,7 @@
  * was built so far.
  */
 #include "link.h"
+#include "nlerr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -23,7 +23,7 @@
 #include <netlink/socket.h>
 
 #include "error.h"
-#include "shaper.h"	/* nb_nl_errno */
+#include "nlerr.h"
 #include "undo.h"
 
 #define SELF_NS "/proc/thread-self/ns/net"

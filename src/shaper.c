@@ -6,6 +6,7 @@
  * libnl returns negative NLE_* codes, which leave this file as negative
  * errno (nb_nl_errno).
  */
+#include "nlerr.h"
 #include "shaper.h"
 
 #include <errno.h>
@@ -49,29 +50,6 @@
 #define R2Q		10
 #define QUANTUM_MIN	1514
 #define QUANTUM_MAX	200000
-
-int nb_nl_errno(int nlerr)
-{
-	switch (abs(nlerr)) {
-	case NLE_SUCCESS:	return 0;
-	case NLE_EXIST:		return -EEXIST;
-	case NLE_OBJ_NOTFOUND:	return -ENOENT;
-	case NLE_PERM:		return -EPERM;
-	case NLE_NOACCESS:	return -EACCES;
-	case NLE_NOMEM:		return -ENOMEM;
-	case NLE_INVAL:		return -EINVAL;
-	case NLE_RANGE:		return -ERANGE;
-	case NLE_OPNOTSUPP:	return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT:	return -EAFNOSUPPORT;
-	case NLE_BUSY:		return -EBUSY;
-	case NLE_NODEV:		return -ENODEV;
-	case NLE_AGAIN:		return -EAGAIN;
-	case NLE_INTR:		return -EINTR;
-	case NLE_NOADDR:	return -EADDRNOTAVAIL;
-	case NLE_BAD_SOCK:	return -EBADF;
-	default:		return -EIO;
-	}
-}
 
 /* Records "shaper: <what> on ifindex N: <libnl reason>" and returns the
  * errno equivalent of nlerr. */

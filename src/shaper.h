@@ -72,7 +72,5 @@ bool nb_shaper_netem_available(void);
  * says which. */
 int nb_shaper_htb_usable(void);
 
-/* Maps a (negative) libnl error code to a negative errno. */
-int nb_nl_errno(int nlerr);
 
 #endif

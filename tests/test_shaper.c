@@ -264,22 +264,6 @@ static void check_tree(struct fx *f, uint64_t rate_Bps, uint32_t burst,
 	assert_true(res->shaped);
 }
 
-static void t_nl_errno(void **state)
-{
-	static const int map[][2] = {
-		{ 0, 0 }, { -NLE_EXIST, -EEXIST }, { NLE_EXIST, -EEXIST },
-		{ -NLE_OBJ_NOTFOUND, -ENOENT }, { -NLE_PERM, -EPERM },
-		{ -NLE_NOMEM, -ENOMEM }, { -NLE_INVAL, -EINVAL },
-		{ -NLE_OPNOTSUPP, -EOPNOTSUPP }, { -NLE_BUSY, -EBUSY },
-		{ -NLE_NODEV, -ENODEV }, { -NLE_FAILURE, -EIO },
-		{ -NLE_PARSE_ERR, -EIO },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		assert_int_equal(nb_nl_errno(map[i][0]), map[i][1]);
-}
-
 /* The probe agrees with a real attempt, and leaves no process behind. */
 static void t_probe(void **state)
 {
@@ -546,7 +530,6 @@ static void t_stats_drops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_nl_errno),
 		cmocka_unit_test_setup_teardown(t_probe, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_apply_10M, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_apply_rates, setup, teardown),
