@@ -6,13 +6,15 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "link.h"
 #include "profile.h"
 #include "proto.h"
 #include "shaper.h"
 
 int nb_cmd_list(int argc, char **argv)
 {
-	bool json = false, links, netem;
+	bool json = false, links, netem, userspace;
+	const struct nb_link_backend *b = NULL;
 	const char *why = "";
 
 	for (int i = 1; i < argc; i++) {
@@ -27,6 +29,9 @@ int nb_cmd_list(int argc, char **argv)
 	if (!links)
 		why = nb_lasterr();
 	netem = links && nb_shaper_netem_available();
+	userspace = links && nb_link_backend_find("userspace")->probe() == 0;
+	if (links)
+		b = nb_link_backend_find("auto");
 	if (json) {
 		printf("{\"profiles\": [");
 		for (size_t i = 0; i < nb_profile_count(); i++) {
@@ -42,8 +47,10 @@ int nb_cmd_list(int argc, char **argv)
 		for (size_t i = 0; i < nb_proto_count(); i++)
 			printf("%s\"%s\"", i ? ", " : "", nb_proto_at(i)->name);
 		printf("], \"directions\": [\"download\", \"upload\"], "
-		       "\"machine\": {\"links\": %s, \"netem\": %s}}\n",
-		       links ? "true" : "false", netem ? "true" : "false");
+		       "\"machine\": {\"links\": %s, \"netem\": %s, "
+		       "\"userspace\": %s, \"auto\": \"%s\"}}\n",
+		       links ? "true" : "false", netem ? "true" : "false",
+		       userspace ? "true" : "false", b ? b->name : "");
 		return NB_EXIT_OK;
 	}
 	printf("profiles:\n");
@@ -62,9 +69,9 @@ int nb_cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < nb_proto_count(); i++)
 		printf("%s%s", i ? ", " : "", nb_proto_at(i)->name);
 	printf("\ndirections: download, upload\n");
-	printf("this machine: links %s%s%s; netem %s\n", links ? "yes" : "no",
-	       links ? "" : " - ", why,
-	       netem ? "yes (delay and loss applied)"
-		     : "no (rate only: RTT and loss not applied)");
+	printf("this machine: links %s%s%s; emulators: netem %s, userspace %s; "
+	       "auto = %s\n", links ? "yes" : "no", links ? "" : " - ", why,
+	       netem ? "yes" : "no (no sch_netem)",
+	       userspace ? "yes" : "no", b ? b->name : "none");
 	return NB_EXIT_OK;
 }

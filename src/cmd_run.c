@@ -15,9 +15,9 @@
 #include "fx_case.h"
 #include "interrupt.h"
 #include "link.h"
+#include "lossgen.h"
 #include "profile.h"
 #include "proto.h"
-#include "shaper.h"
 #include "stats.h"
 #include "tmproot.h"
 
@@ -35,6 +35,8 @@ struct run_opts {
 	double duration;
 	uint64_t size;
 	const char *emulator;
+	uint64_t seed;
+	bool have_seed;
 	bool fail_env_changed;
 	bool forever;
 };
@@ -96,7 +98,8 @@ static int parse_list(const char *opt, const char *arg, struct run_opts *o, int 
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_LOSS = 256, O_DURATION, O_SIZE, O_EMU, O_FEC, O_NOFEC, O_FOREVER };
+	enum { O_LOSS = 256, O_DURATION, O_SIZE, O_EMU, O_SEED, O_FEC, O_NOFEC,
+	       O_FOREVER };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"network_type", required_argument, NULL, 'p'},
@@ -108,6 +111,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"duration", required_argument, NULL, O_DURATION},
 		{"size", required_argument, NULL, O_SIZE},
 		{"emulator", required_argument, NULL, O_EMU},
+		{"seed", required_argument, NULL, O_SEED},
 		{"fail-env-changed", no_argument, NULL, O_FEC},
 		{"no-fail-env-changed", no_argument, NULL, O_NOFEC},
 		{"forever", no_argument, NULL, O_FOREVER},
@@ -147,6 +151,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_EMU:
 			o->emulator = optarg;
+			break;
+		case O_SEED:
+			if (nb_parse_uint("--seed", optarg, 0, UINT64_MAX, &n))
+				return -EINVAL;
+			o->seed = n;
+			o->have_seed = true;
 			break;
 		case O_FEC:
 			o->fail_env_changed = true;
@@ -196,6 +206,7 @@ struct row {
 	struct nb_stats st;
 	double ceiling_bps;
 	double client_cpu, server_cpu;
+	double emu_cpu;           /* < 0: no userspace emulator */
 	char error[512];
 };
 
@@ -212,22 +223,27 @@ static void print_row(FILE *f, const struct row *r)
 			fprintf(f, " %5.2f%%", 100.0 * r->st.cv);
 		else
 			fprintf(f, " %6s", "-");
-		fprintf(f, " %3zu %7.2f %7.2f  %s\n", r->st.n, r->client_cpu,
-			r->server_cpu, r->status);
+		fprintf(f, " %3zu %7.2f %7.2f", r->st.n, r->client_cpu,
+			r->server_cpu);
+		if (r->emu_cpu >= 0)
+			fprintf(f, " %7.2f", r->emu_cpu);
+		else
+			fprintf(f, " %7s", "-");
+		fprintf(f, "  %s\n", r->status);
 	} else {
-		fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s  %s%s%s\n", r->name,
-			"-", "-", "-", "-", "0", "-", "-", r->status,
+		fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s %7s  %s%s%s\n",
+			r->name, "-", "-", "-", "-", "0", "-", "-", "-", r->status,
 			r->error[0] ? ": " : "", r->error);
 	}
 }
 
 static void print_header(FILE *f)
 {
-	fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s  %s\n", "case",
+	fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s %7s  %s\n", "case",
 		"goodput", "ceiling", "eff", "cv", "n", "cl.cpu", "sv.cpu",
-		"status");
-	fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s\n", "", "Mbit/s",
-		"Mbit/s", "", "", "", "s", "s");
+		"emu.cpu", "status");
+	fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s %7s\n", "", "Mbit/s",
+		"Mbit/s", "", "", "", "s", "s", "s");
 }
 
 /* Runs one case; fills the row. */
@@ -240,6 +256,7 @@ static void run_case(const struct run_opts *o, const struct nb_case_spec *spec,
 	int rv;
 
 	memset(row, 0, sizeof(*row));
+	row->emu_cpu = -1;
 	if (!c) {
 		row->status = "FAILED";
 		snprintf(row->error, sizeof(row->error), "out of memory");
@@ -262,6 +279,7 @@ static void run_case(const struct run_opts *o, const struct nb_case_spec *spec,
 		}
 		fx_case_teardown(&state);
 		row->server_cpu = c->server_cpu_s;
+		row->emu_cpu = c->emulated ? c->emu_cpu_s : -1;
 	}
 	if (row->st.n)
 		nb_stats_compute(gp, row->st.n, &row->st);
@@ -286,16 +304,18 @@ static void run_case(const struct run_opts *o, const struct nb_case_spec *spec,
 	free(c);
 }
 
-static void describe_link(const struct run_opts *o)
+static void describe_link(const struct run_opts *o,
+			  const struct nb_link_backend *b)
 {
-	const struct nb_link_backend *b = nb_link_backend_find(o->emulator);
-
-	printf("link: backend %s; ", b ? b->name : "?");
-	if (nb_shaper_netem_available())
-		printf("htb rate + netem delay/loss\n");
+	if (!strcmp(b->name, "netem"))
+		printf("link: backend netem: htb rate + netem delay/loss in the "
+		       "kernel; loss %g%% each way (netem's own PRNG: --seed "
+		       "does not apply)\n", o->loss);
 	else
-		printf("htb rate only: this kernel has no sch_netem, so RTT and "
-		       "loss are NOT applied\n");
+		printf("link: backend %s: htb rate in the kernel + delay/loss "
+		       "in the userspace emulator; loss %g%% each way, "
+		       "seed %llu\n", b->name, o->loss,
+		       (unsigned long long)o->seed);
 }
 
 int nb_cmd_run(int argc, char **argv)
@@ -305,6 +325,7 @@ int nb_cmd_run(int argc, char **argv)
 	char inject_kind[32] = "";
 	unsigned long inject_at = 1, seq = 0;
 	struct tally t = {0};
+	const struct nb_link_backend *backend;
 	struct row *rows;
 	size_t ncases, pass = 0;
 	int rv;
@@ -332,16 +353,18 @@ int nb_cmd_run(int argc, char **argv)
 		nb_errorf("run: nothing ran: %s", nb_lasterr());
 		return NB_EXIT_NOTHING_RAN;
 	}
-	if (o.loss > 0 && !nb_shaper_netem_available()) {
-		nb_errorf("run: nothing ran: --loss needs sch_netem, which this "
-			  "kernel lacks");
+	backend = nb_link_backend_find(o.emulator);
+	if (!backend || backend->probe() < 0) {
+		nb_errorf("run: nothing ran: %s", nb_lasterr());
 		return NB_EXIT_NOTHING_RAN;
 	}
+	if (!o.have_seed)
+		o.seed = nb_lossgen_random_seed();
 	ncases = o.nprofiles * o.nprotos * o.ndirs;
 	rows = calloc(ncases, sizeof(*rows));
 	if (!rows)
 		return NB_EXIT_FAIL;
-	describe_link(&o);
+	describe_link(&o, backend);
 	printf("%zu case%s, %u replicate%s each, %s\n", ncases,
 	       ncases > 1 ? "s" : "", o.replicates,
 	       o.replicates > 1 ? "s" : "", o.size ? "fixed size" : "sized by duration");
@@ -362,6 +385,7 @@ int nb_cmd_run(int argc, char **argv)
 				.replicates = o.replicates,
 				.loss_pct = o.loss,
 				.emulator = o.emulator,
+				.seed = o.seed,
 			};
 
 			if (inject_kind[0] && ++seq == inject_at)

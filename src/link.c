@@ -5,15 +5,19 @@
  *
  *   namespaces client, server            NB_RES_NETNS  (close the ns fd)
  *   route socket per namespace           NB_RES_FD     (nl_socket_free)
- *   veth nbc0 <-> nbs0 (gso_max_segs 1), lo and ends up, addresses, TCP
- *   buffer sysctls                       (not registered: they live inside
+ *   the pair nbc0 <-> nbs0 (backend)     veth: not registered (it dies with
+ *                                        the namespaces); TAP: NB_RES_FD
+ *   lo and ends up, gso_max_segs 1, addresses, TCP buffer and IPv6
+ *   sysctls, permanent neighbours        (not registered: they live inside
  *                                        the namespaces and die with them)
  *   shaping per egress (backend)         NB_RES_QDISC  (delete root qdisc)
+ *   emulator (userspace backend)         NB_RES_OTHER + NB_RES_THREAD
  *
  * Every failure returns at once: the caller's nb_undo_unwind() removes what
  * was built so far.
  */
 #include "link.h"
+#include "link_backend.h"
 #include "nlerr.h"
 
 #include <arpa/inet.h>
@@ -30,14 +34,18 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 
+#include "emulator.h"
 #include "error.h"
 #include "netns.h"
 #include "profile.h"
 #include "undo.h"
 
-static const char *const side_name[2] = { "client", "server" };
-static const char *const if_name[2] = { "nbc0", "nbs0" };
+const char *const nb_link_side_name[2] = { "client", "server" };
+const char *const nb_link_if_name[2] = { "nbc0", "nbs0" };
+#define side_name nb_link_side_name
+#define if_name nb_link_if_name
 static const char *const if_cidr[2] = { "10.77.0.1/24", "10.77.0.2/24" };
 static const char *const if_addr[2] = { NB_LINK_CLIENT_ADDR,
 					 NB_LINK_SERVER_ADDR };
@@ -48,9 +56,16 @@ static const char *const sysctls[][2] = {
 	{ "net/ipv4/tcp_wmem", "4096 16384 16777216" },
 };
 
-#define VALID_BACKENDS "auto, netem"
+/* Nothing but the case's IPv4 crosses the link: no router solicitations,
+ * no MLD, no DAD (absent when the kernel has no IPv6: then skipped). */
+static const char *const ipv6_off[] = {
+	"net/ipv6/conf/all/disable_ipv6",
+	"net/ipv6/conf/default/disable_ipv6",
+};
 
-/* --- the netem backend -------------------------------------------------- */
+#define VALID_BACKENDS "auto, netem, userspace"
+
+/* --- shaping, shared by the backends ------------------------------------ */
 
 struct qdisc_undo {
 	struct nl_sock *sk;	/* owned by its own, older, undo record */
@@ -70,25 +85,14 @@ static void release_qdisc(void *arg)
 	free(q);
 }
 
-static int netem_probe(void)
-{
-	return nb_shaper_htb_usable();
-}
-
-/* htb + netem leaf, or htb + pfifo when the kernel has no sch_netem (then
- * l->applied[side].netem is false and delay is not emulated). Loss cannot
- * be faked: without netem it is an error. */
-static int netem_apply(struct nb_link *l, enum nb_side side)
+int nb_link_shape_egress(struct nb_link *l, enum nb_side side)
 {
 	struct nb_shape_result *res = &l->applied[side];
 	struct qdisc_undo *q;
 	int rv, idx;
 
-	if (l->shape.loss_pct > 0 && !nb_shaper_netem_available())
-		return nb_fail(-EOPNOTSUPP, "link: loss needs sch_netem, "
-			       "which this kernel lacks");
 	rv = nb_shaper_apply(l->nl[side], l->ifindex[side], &l->shape, res);
-	if (rv < 0 || !res->shaped || !l->undo)
+	if (rv < 0 || !res->shaped)
 		return rv;
 
 	q = malloc(sizeof(*q));
@@ -117,27 +121,25 @@ fail:
 		       side_name[side], strerror(-rv));
 }
 
-static int netem_counters(struct nb_link *l, enum nb_side side,
-			  struct nb_shaper_stats *st)
+int nb_link_shaper_counters(struct nb_link *l, enum nb_side side,
+			    struct nb_shaper_stats *st)
 {
 	return nb_shaper_stats(l->nl[side], l->ifindex[side], st);
 }
 
-static const struct nb_link_backend netem_backend = {
-	.name = "netem",
-	.probe = netem_probe,
-	.apply = netem_apply,
-	.counters = netem_counters,
-};
+/* --- backends ------------------------------------------------------------ */
 
+/* In the order "auto" tries them. */
 static const struct nb_link_backend *const backends[] = {
-	&netem_backend,
+	&nb_link_backend_netem,
+	&nb_link_backend_userspace,
 };
 
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 static int backend_lookup(const char *name, const struct nb_link_backend **out)
 {
+	char why[512] = "";
 	int rv = -EOPNOTSUPP;
 
 	*out = NULL;
@@ -148,9 +150,10 @@ static int backend_lookup(const char *name, const struct nb_link_backend **out)
 				*out = backends[i];
 				return 0;
 			}
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 "%s%s", i ? "; " : "", nb_lasterr());
 		}
-		return nb_fail(rv, "no link emulator is usable here: %s",
-			       nb_lasterr());
+		return nb_fail(rv, "no link emulator is usable here: %s", why);
 	}
 	for (size_t i = 0; i < NBACKENDS; i++) {
 		if (!strcasecmp(name, backends[i]->name)) {
@@ -158,9 +161,6 @@ static int backend_lookup(const char *name, const struct nb_link_backend **out)
 			return 0;
 		}
 	}
-	if (!strcasecmp(name, "userspace"))
-		return nb_fail(-EOPNOTSUPP, "emulator 'userspace' is not "
-			       "available yet (valid: " VALID_BACKENDS ")");
 	return nb_fail(-EINVAL, "unknown emulator '%s' (valid: "
 		       VALID_BACKENDS ")", name);
 }
@@ -202,7 +202,7 @@ static int open_route_socket(struct nb_link *l, enum nb_side side)
 	return 0;
 }
 
-static int make_veth(struct nb_link *l)
+int nb_link_make_veth(struct nb_link *l)
 {
 	struct rtnl_link *veth, *peer;
 	int rv;
@@ -226,10 +226,12 @@ static int make_veth(struct nb_link *l)
 	return 0;
 }
 
-/* Sets IFF_UP on `name` in sk's namespace; its ifindex into *ifindex. */
+/* Sets IFF_UP on `name` in sk's namespace; its ifindex into *ifindex and
+ * its hardware address into mac (both optional). */
 static int link_set_up(struct nl_sock *sk, const char *name, int *ifindex,
-		       enum nb_side side)
+		       unsigned char mac[6], enum nb_side side)
 {
+	struct nl_addr *hw;
 	struct rtnl_link *cur = NULL, *chg = NULL;
 	int rv;
 
@@ -245,6 +247,9 @@ static int link_set_up(struct nl_sock *sk, const char *name, int *ifindex,
 	rv = rtnl_link_change(sk, cur, chg, 0);
 	if (rv == 0 && ifindex)
 		*ifindex = rtnl_link_get_ifindex(cur);
+	hw = rv == 0 && mac ? rtnl_link_get_addr(cur) : NULL;
+	if (hw && nl_addr_get_len(hw) == 6)
+		memcpy(mac, nl_addr_get_binary_addr(hw), 6);
 out:
 	if (chg)
 		rtnl_link_put(chg);
@@ -317,14 +322,51 @@ static int limit_gso(struct nb_link *l, enum nb_side side)
 	return 0;
 }
 
-static int configure_side(struct nb_link *l, enum nb_side side)
+/* The peer's address, permanently resolved to its MAC on `side`: no ARP
+ * on the link. */
+static int add_neighbour(struct nb_link *l, enum nb_side side,
+			 const unsigned char peer_mac[6])
+{
+	struct rtnl_neigh *n;
+	struct nl_addr *dst = NULL, *ll = NULL;
+	int rv;
+
+	n = rtnl_neigh_alloc();
+	if (!n)
+		return nb_fail(-ENOMEM, "link: rtnl_neigh_alloc failed");
+	rv = nl_addr_parse(if_addr[!side], AF_INET, &dst);
+	if (rv == 0) {
+		ll = nl_addr_build(AF_LLC, peer_mac, 6);
+		if (!ll)
+			rv = -NLE_NOMEM;
+	}
+	if (rv == 0) {
+		rtnl_neigh_set_ifindex(n, l->ifindex[side]);
+		rtnl_neigh_set_dst(n, dst);
+		rtnl_neigh_set_lladdr(n, ll);
+		rtnl_neigh_set_state(n, NUD_PERMANENT);
+		rv = rtnl_neigh_add(l->nl[side], n, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	if (ll)
+		nl_addr_put(ll);
+	if (dst)
+		nl_addr_put(dst);
+	rtnl_neigh_put(n);
+	if (rv < 0)
+		return nb_fail(nb_nl_errno(rv), "link: neighbour %s on %s: %s",
+			       if_addr[!side], if_name[side], nl_geterror(rv));
+	return 0;
+}
+
+static int configure_side(struct nb_link *l, enum nb_side side,
+			  unsigned char mac[6])
 {
 	int rv;
 
-	rv = link_set_up(l->nl[side], "lo", NULL, side);
+	rv = link_set_up(l->nl[side], "lo", NULL, NULL, side);
 	if (rv == 0)
 		rv = link_set_up(l->nl[side], if_name[side], &l->ifindex[side],
-				 side);
+				 mac, side);
 	if (rv == 0)
 		rv = limit_gso(l, side);
 	if (rv == 0)
@@ -333,6 +375,12 @@ static int configure_side(struct nb_link *l, enum nb_side side)
 	     i++)
 		rv = nb_netns_sysctl_write(l->ns[side], sysctls[i][0],
 					   sysctls[i][1]);
+	for (size_t i = 0; rv == 0 && i < sizeof(ipv6_off) / sizeof(ipv6_off[0]);
+	     i++) {
+		rv = nb_netns_sysctl_write(l->ns[side], ipv6_off[i], "1");
+		if (rv == -ENOENT)
+			rv = 0;
+	}
 	return rv;
 }
 
@@ -341,10 +389,13 @@ int nb_link_up_at(struct nb_undo *u, const char *file, int line,
 		  const struct nb_link_opts *o)
 {
 	double loss = o ? o->loss_pct : 0.0;
+	unsigned char mac[2][6] = {{0}};
 	int rv;
 
 	memset(l, 0, sizeof(*l));
 	l->ns[NB_CLIENT] = l->ns[NB_SERVER] = -1;
+	l->tap_fd[NB_CLIENT] = l->tap_fd[NB_SERVER] = -1;
+	l->seed = o ? o->seed : 0;
 	l->profile = p;
 	l->undo = u;
 	l->file = file;
@@ -376,30 +427,35 @@ int nb_link_up_at(struct nb_undo *u, const char *file, int line,
 		if (rv < 0)
 			return rv;
 	}
-	rv = make_veth(l);
-	if (rv < 0)
-		return rv;
-	for (int s = NB_CLIENT; s <= NB_SERVER; s++) {
-		rv = configure_side(l, (enum nb_side)s);
-		if (rv < 0)
-			return rv;
-	}
-
-	if (!p->rate_bps)
-		return 0;
 	l->shape = (struct nb_shape){
 		.rate_bps = p->rate_bps,
-		.delay_us = p->rtt_ms * 1000 / 2,
+		.delay_us = p->rate_bps ? p->rtt_ms * 1000 / 2 : 0,
 		.loss_pct = loss,
 		.queue_pkts = nb_profile_queue_packets(p),
 		.netem_limit = nb_profile_netem_limit(p),
-		.require_netem = loss > 0,
 	};
+	rv = l->backend->make_pair(l);
+	if (rv < 0)
+		return rv;
 	for (int s = NB_CLIENT; s <= NB_SERVER; s++) {
-		rv = l->backend->apply(l, (enum nb_side)s);
+		rv = configure_side(l, (enum nb_side)s, mac[s]);
 		if (rv < 0)
 			return rv;
 	}
+	for (int s = NB_CLIENT; s <= NB_SERVER; s++) {
+		rv = add_neighbour(l, (enum nb_side)s, mac[!s]);
+		if (rv < 0)
+			return rv;
+	}
+	if (p->rate_bps) {
+		for (int s = NB_CLIENT; s <= NB_SERVER; s++) {
+			rv = l->backend->apply(l, (enum nb_side)s);
+			if (rv < 0)
+				return rv;
+		}
+	}
+	if (l->backend->start)
+		return l->backend->start(l);
 	return 0;
 }
 
@@ -409,6 +465,8 @@ void nb_link_describe(const struct nb_link *l, char *buf, size_t len)
 {
 	const struct nb_shape *s = &l->shape;
 	const char *name = l->backend ? l->backend->name : "none";
+	const struct nb_emulator_config *c;
+	int n;
 
 	if (!len)
 		return;
@@ -421,9 +479,21 @@ void nb_link_describe(const struct nb_link *l, char *buf, size_t len)
 			 "loss %g%% limit %u", name, (double)s->rate_bps / 1e6,
 			 s->delay_us / 1000.0, s->loss_pct, s->netem_limit);
 	} else {
-		snprintf(buf, len, "%s: htb %g Mbit/s + pfifo %u pkts (no "
-			 "sch_netem: delay/loss not applied)", name,
-			 (double)s->rate_bps / 1e6, s->queue_pkts);
+		n = snprintf(buf, len, "%s: htb %g Mbit/s + pfifo %u pkts", name,
+			     (double)s->rate_bps / 1e6, s->queue_pkts);
+		if (n < 0 || (size_t)n >= len)
+			return;
+		if (!l->emu) {
+			snprintf(buf + n, len - (size_t)n, "%s",
+				 nb_link_emulates_delay(l) ? "" :
+				 " (delay/loss not applied)");
+			return;
+		}
+		c = nb_emulator_config(l->emu);
+		snprintf(buf + n, len - (size_t)n, "; emulator delay %g ms "
+			 "loss %g%% limit %u seed %llu", c->delay_us / 1000.0,
+			 c->loss_pct, c->limit_pkts,
+			 (unsigned long long)c->seed);
 	}
 }
 
@@ -431,6 +501,8 @@ void nb_link_describe(const struct nb_link *l, char *buf, size_t len)
 bool nb_link_emulates_delay(const struct nb_link *l)
 {
 	if (!l->shape.delay_us && !(l->shape.loss_pct > 0))
+		return true;
+	if (l->emu)
 		return true;
 	return l->applied[NB_CLIENT].netem && l->applied[NB_SERVER].netem;
 }

@@ -196,6 +196,8 @@ int nb_shaper_apply(struct nl_sock *sk, int ifindex, const struct nb_shape *s,
 	if (!(s->loss_pct >= 0.0 && s->loss_pct <= 100.0))
 		return nb_fail(-EINVAL, "shaper: loss %g%% is not in 0..100",
 			       s->loss_pct);
+	if (s->pfifo_leaf && s->require_netem)
+		return nb_fail(-EINVAL, "shaper: a pfifo leaf cannot be netem");
 	if (!s->rate_bps)
 		return 0;
 	rate_Bps = s->rate_bps / 8;
@@ -219,7 +221,8 @@ int nb_shaper_apply(struct nl_sock *sk, int ifindex, const struct nb_shape *s,
 
 	/* Required netem is always tried, so that a kernel without it fails
 	 * here for real; otherwise the cached probe spares the attempt. */
-	if (s->require_netem || nb_shaper_netem_available()) {
+	if (!s->pfifo_leaf &&
+	    (s->require_netem || nb_shaper_netem_available())) {
 		rv = add_netem(sk, ifindex, CLASS_HANDLE, LEAF_HANDLE, s);
 		if (rv == 0) {
 			res->netem = true;

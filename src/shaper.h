@@ -6,8 +6,9 @@
  *   explicit burst ~1 ms of rate, >= one MTU)  ->  leaf 10:
  *
  * where the leaf is netem (delay = RTT/2, loss, limit in packets) when the
- * kernel has sch_netem, else a pfifo holding the bottleneck queue (one BDP in
- * packets) and the shaping result says that delay and loss are not applied.
+ * kernel has sch_netem, else, or when asked (pfifo_leaf: the userspace
+ * emulator applies delay and loss after the TAP), a pfifo holding the
+ * bottleneck queue (one BDP in packets).
  * The default class exists, so no packet leaves unshaped, and no filter is
  * needed: the link carries nothing but the case's traffic.
  *
@@ -30,6 +31,8 @@ struct nb_shape {
 	uint32_t netem_limit;  /* netem limit (packets): queue + delay line */
 	uint32_t burst_bytes;  /* 0 = computed: max(rate x 1 ms, 1600) */
 	bool require_netem;    /* fail (-EOPNOTSUPP) rather than fall back */
+	bool pfifo_leaf;       /* always the pfifo leaf: delay and loss are
+				* applied elsewhere (the userspace emulator) */
 };
 
 struct nb_shape_result {

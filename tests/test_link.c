@@ -1,4 +1,5 @@
-/* Unit tests for src/link.c: the two-namespace veth link of a case. */
+/* Unit tests for src/link.c, src/link_netem.c and src/link_userspace.c: the
+ * two-namespace link of a case, with each backend this machine can run. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include "link.h"
 #include "netns.h"
 #include "profile.h"
+#include "shaper.h"
 #include "testutil.h"
 #include "undo.h"
 
@@ -190,21 +192,38 @@ static void t_backend_find(void **state)
 	(void)state;
 	b = nb_link_backend_find(NULL);
 	assert_non_null(b);
-	assert_string_equal(b->name, "netem");
+	assert_string_equal(b->name, nb_shaper_netem_available() ? "netem"
+								 : "userspace");
 	assert_ptr_equal(nb_link_backend_find("auto"), b);
-	assert_ptr_equal(nb_link_backend_find("netem"), b);
 	assert_int_equal(b->probe(), 0);
-	assert_null(nb_link_backend_find("userspace"));
-	assert_string_equal(nb_lasterr(), "emulator 'userspace' is not "
-			    "available yet (valid: auto, netem)");
+	assert_string_equal(nb_link_backend_find("netem")->name, "netem");
+	assert_string_equal(nb_link_backend_find("USERSPACE")->name,
+			    "userspace");
+	if (!nb_shaper_netem_available()) {
+		assert_int_equal(nb_link_backend_find("netem")->probe(),
+				 -EOPNOTSUPP);
+		assert_non_null(strstr(nb_lasterr(), "sch_netem"));
+	}
 	assert_null(nb_link_backend_find("bogus"));
 	assert_non_null(strstr(nb_lasterr(), "'bogus'"));
-	assert_non_null(strstr(nb_lasterr(), "auto, netem"));
+	assert_non_null(strstr(nb_lasterr(), "auto, netem, userspace"));
 }
 
-static void t_link_10M(void **state)
+/* Skips (cmocka's skip) when the backend cannot run here. */
+static const char *usable(const char *backend)
 {
-	struct fx *f = *state;
+	const struct nb_link_backend *b = nb_link_backend_find(backend);
+
+	if (!b || b->probe() < 0) {
+		print_message("      skipped: %s\n", nb_lasterr());
+		skip();
+	}
+	return backend;
+}
+
+static void check_link_10M(struct fx *f, const char *backend)
+{
+	struct nb_link_opts o = { .backend = backend, .seed = 1 };
 	struct nb_link *l = &f->l;
 	const struct nb_profile *p = profile("10M_40ms");
 	struct nb_shaper_stats sc0, ss0, sc, ss;
@@ -213,9 +232,10 @@ static void t_link_10M(void **state)
 	unsigned long ic, is;
 	size_t n = 256 * 1024;
 	double dt, ideal;
-	bool netem = nb_shaper_netem_available();
+	bool netem = !strcmp(backend, "netem");
+	size_t records = netem ? 6 : 10;
 
-	assert_int_equal(nb_link_up(&f->u, l, p, NULL), 0);
+	assert_int_equal(nb_link_up(&f->u, l, p, &o), 0);
 	ic = nb_netns_inode(l->ns[NB_CLIENT]);
 	is = nb_netns_inode(l->ns[NB_SERVER]);
 	assert_true(ic && is && ic != is && ic != f->host && is != f->host);
@@ -236,19 +256,27 @@ static void t_link_10M(void **state)
 		assert_int_equal(l->applied[s].netem, netem);
 		assert_int_equal(l->applied[s].burst_bytes, 1600);
 	}
-	assert_int_equal(nb_link_emulates_delay(l), netem);
+	assert_true(nb_link_emulates_delay(l));
+	assert_int_equal(l->emu != NULL, !netem);
 	nb_link_describe(l, buf, sizeof(buf));
 	if (netem)
 		snprintf(want, sizeof(want), "netem: htb 10 Mbit/s + netem "
 			 "delay 20 ms loss 0%% limit %u", l->shape.netem_limit);
 	else
-		snprintf(want, sizeof(want), "netem: htb 10 Mbit/s + pfifo %u "
-			 "pkts (no sch_netem: delay/loss not applied)",
-			 l->shape.queue_pkts);
+		snprintf(want, sizeof(want), "userspace: htb 10 Mbit/s + pfifo "
+			 "%u pkts; emulator delay 20 ms loss 0%% limit %u "
+			 "seed 1", l->shape.queue_pkts, l->shape.netem_limit);
 	assert_string_equal(buf, want);
 
-	/* The ledger: 2 namespaces, 2 sockets, 2 qdiscs, with origins. */
-	assert_int_equal(f->u.n, 6);
+	/* The ledger: 2 namespaces, 2 sockets, 2 qdiscs, with origins; the
+	 * userspace backend adds 2 TAP fds, the emulator and its thread. */
+	assert_int_equal(f->u.n, records);
+	if (!netem) {
+		assert_non_null(nb_undo_find(&f->u, NB_RES_FD,
+					     l->tap_fd[NB_SERVER]));
+		assert_non_null(nb_undo_find_what(&f->u, NB_RES_THREAD,
+						  "nb-emu"));
+	}
 	assert_non_null(nb_undo_find(&f->u, NB_RES_NETNS, (long long)ic));
 	assert_non_null(nb_undo_find(&f->u, NB_RES_NETNS, (long long)is));
 	assert_non_null(nb_undo_find(&f->u, NB_RES_FD,
@@ -275,8 +303,14 @@ static void t_link_10M(void **state)
 	assert_int_equal(added_qdiscs(l->nl[NB_CLIENT]), 2);
 	assert_int_equal(added_qdiscs(l->nl[NB_SERVER]), 2);
 
-	/* TCP buffers in both namespaces. */
+	/* TCP buffers in both namespaces; no IPv6 on the link. */
 	for (int s = 0; s < 2; s++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6",
+			 s == NB_CLIENT ? "nbc0" : "nbs0");
+		read_sysctl(l->ns[s], path, buf, sizeof(buf));
+		assert_string_equal(buf, "1\n");
 		read_sysctl(l->ns[s], "net/ipv4/tcp_rmem", buf, sizeof(buf));
 		assert_string_equal(buf, "4096\t131072\t16777216\n");
 		read_sysctl(l->ns[s], "net/ipv4/tcp_wmem", buf, sizeof(buf));
@@ -308,6 +342,16 @@ static void t_link_10M(void **state)
 	assert_true(dt >= 0.97 * ideal);
 }
 
+static void t_link_10M_netem(void **state)
+{
+	check_link_10M(*state, usable("netem"));
+}
+
+static void t_link_10M_userspace(void **state)
+{
+	check_link_10M(*state, usable("userspace"));
+}
+
 static void t_unwind_frees(void **state)
 {
 	struct fx *f = *state;
@@ -321,7 +365,8 @@ static void t_unwind_frees(void **state)
 	nlfd = nl_socket_get_fd(f->l.nl[NB_SERVER]);
 	assert_int_equal(nb_test_fds_holding(ic), 1);
 	assert_int_equal(nb_test_fds_holding(is), 1);
-	assert_int_equal(nb_test_count_fds(), f->nfds + 4);
+	assert_int_equal(nb_test_count_fds(),
+			 f->nfds + 4 + (f->l.tap_fd[NB_CLIENT] >= 0 ? 2 : 0));
 	nb_undo_unwind(&f->u);
 	for (size_t i = 0; i < f->u.n; i++)
 		assert_true(f->u.e[i].released);
@@ -333,7 +378,7 @@ static void t_unthrottled(void **state)
 {
 	struct fx *f = *state;
 	struct nb_link *l = &f->l;
-	char buf[128];
+	char buf[128], want[128];
 
 	assert_int_equal(nb_link_up(&f->u, l, profile("unthrottled"), NULL), 0);
 	assert_false(l->applied[NB_CLIENT].shaped);
@@ -344,7 +389,10 @@ static void t_unthrottled(void **state)
 	assert_int_equal(added_qdiscs(l->nl[NB_SERVER]), 0);
 	assert_true(nb_link_emulates_delay(l));	/* nothing to emulate */
 	nb_link_describe(l, buf, sizeof(buf));
-	assert_string_equal(buf, "netem: no shaping (unthrottled)");
+	snprintf(want, sizeof(want), "%s: no shaping (unthrottled)",
+		 l->backend->name);
+	assert_string_equal(buf, want);
+	assert_null(l->emu);
 	tcp_connect(f);
 	bulk_server_to_client(f, 1 << 20);
 }
@@ -356,9 +404,12 @@ static void t_fail_early(void **state)
 	struct nb_link_opts o = { .backend = "bogus" };
 
 	assert_int_equal(nb_link_up(&f->u, &f->l, p, &o), -EINVAL);
-	assert_non_null(strstr(nb_lasterr(), "valid: auto, netem"));
-	o.backend = "userspace";
-	assert_int_equal(nb_link_up(&f->u, &f->l, p, &o), -EOPNOTSUPP);
+	assert_non_null(strstr(nb_lasterr(), "valid: auto, netem, userspace"));
+	if (!nb_shaper_netem_available()) {
+		o.backend = "netem";
+		assert_int_equal(nb_link_up(&f->u, &f->l, p, &o), -EOPNOTSUPP);
+		assert_non_null(strstr(nb_lasterr(), "sch_netem"));
+	}
 	o = (struct nb_link_opts){ .loss_pct = 101 };
 	assert_int_equal(nb_link_up(&f->u, &f->l, p, &o), -EINVAL);
 	o.loss_pct = 1;
@@ -367,32 +418,6 @@ static void t_fail_early(void **state)
 	/* Nothing was acquired. */
 	assert_int_equal(f->u.n, 0);
 	assert_all_gone(f, 0, 0);
-}
-
-/* Loss without sch_netem fails at the shaping step, after namespaces,
- * sockets and the veth exist: the unwind must take all of it. */
-static void t_fail_halfway_loss(void **state)
-{
-	struct fx *f = *state;
-	struct nb_link_opts o = { .loss_pct = 1.0 };
-	unsigned long ic, is;
-	int rv;
-
-	rv = nb_link_up(&f->u, &f->l, profile("10M_40ms"), &o);
-	if (nb_shaper_netem_available()) {
-		assert_int_equal(rv, 0);
-		assert_true(nb_link_emulates_delay(&f->l));
-		return;
-	}
-	assert_int_equal(rv, -EOPNOTSUPP);
-	assert_string_equal(nb_lasterr(),
-			    "link: loss needs sch_netem, which this kernel lacks");
-	assert_int_equal(f->u.n, 4);
-	ic = nb_netns_inode(f->l.ns[NB_CLIENT]);
-	is = nb_netns_inode(f->l.ns[NB_SERVER]);
-	assert_true(ic && is);
-	nb_undo_unwind(&f->u);
-	assert_all_gone(f, ic, is);
 }
 
 static void fill(struct nb_undo *u, size_t free_slots)
@@ -405,16 +430,17 @@ static void fill(struct nb_undo *u, size_t free_slots)
 
 /* Every registered step can fail (the undo stack runs out of room right
  * there); each failure leaves nothing behind once unwound. */
-static void t_fail_every_step(void **state)
+static void check_fail_every_step(struct fx *f, const char *backend,
+				  size_t steps)
 {
-	struct fx *f = *state;
 	const struct nb_profile *p = profile("10M_40ms");
+	struct nb_link_opts o = { .backend = backend, .loss_pct = 1 };
 	int rv;
 
-	for (size_t k = 0; k <= 6; k++) {
+	for (size_t k = 0; k <= steps; k++) {
 		fill(&f->u, k);
-		rv = nb_link_up(&f->u, &f->l, p, NULL);
-		if (k < 6) {
+		rv = nb_link_up(&f->u, &f->l, p, &o);
+		if (k < steps) {
 			assert_int_equal(rv, -ENOSPC);
 			assert_int_equal(f->u.n, NB_UNDO_MAX);
 		} else {
@@ -424,6 +450,16 @@ static void t_fail_every_step(void **state)
 		assert_all_gone(f, 0, 0);
 	}
 	nb_undo_init(&f->u);
+}
+
+static void t_fail_every_step_netem(void **state)
+{
+	check_fail_every_step(*state, usable("netem"), 6);
+}
+
+static void t_fail_every_step_userspace(void **state)
+{
+	check_fail_every_step(*state, usable("userspace"), 10);
 }
 
 /* Build + tear down, repeatedly: each round leaves nothing. The time is
@@ -456,14 +492,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_backend_find),
-		cmocka_unit_test_setup_teardown(t_link_10M, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_link_10M_netem, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(t_link_10M_userspace, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(t_unwind_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_unthrottled, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_fail_early, setup, teardown),
-		cmocka_unit_test_setup_teardown(t_fail_halfway_loss, setup,
+		cmocka_unit_test_setup_teardown(t_fail_every_step_netem, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(t_fail_every_step, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(t_fail_every_step_userspace,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(t_build_teardown_time, setup,
 						teardown),
 	};

@@ -1,0 +1,79 @@
+/* netbench: TAP devices (see tap.h). */
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/if.h>
+#include <linux/if_tun.h>
+
+#include "error.h"
+#include "netns.h"
+
+#define TUN_PATH "/dev/net/tun"
+
+int nb_tap_open(int nsfd, const char *name)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int saved, fd, rv;
+
+	if (!name || strlen(name) >= IFNAMSIZ)
+		return nb_fail(-EINVAL, "tap: bad device name");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	rv = nb_netns_enter(nsfd, &saved);
+	if (rv < 0)
+		return rv;
+	fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		rv = -errno;
+		fd = nb_fail(rv == -ENOENT || rv == -ENODEV ? -EOPNOTSUPP : rv,
+			     "tap: open %s: %s", TUN_PATH, strerror(-rv));
+	} else if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		rv = -errno;
+		close(fd);
+		fd = nb_fail(rv, "tap: create %s: %s", name, strerror(-rv));
+	}
+	rv = nb_netns_leave(saved);
+	if (rv < 0) {
+		if (fd >= 0)
+			close(fd);
+		return rv;
+	}
+	return fd;
+}
+
+static int usable_rv;
+static char usable_msg[256];
+
+/* Opening the clone device is enough to know the driver is there (the
+ * open loads it); no device is created, nothing changes anywhere. */
+static void probe_once(void)
+{
+	int fd, rv;
+
+	fd = open(TUN_PATH, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	rv = -errno;
+	usable_rv = rv == -ENOENT || rv == -ENODEV || rv == -ENXIO
+			    ? -EOPNOTSUPP : rv;
+	snprintf(usable_msg, sizeof(usable_msg), "no TUN/TAP: open %s: %s",
+		 TUN_PATH, strerror(-rv));
+}
+
+int nb_tap_usable(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, probe_once);
+	if (usable_rv < 0)
+		return nb_fail(usable_rv, "%s", usable_msg);
+	return 0;
+}
