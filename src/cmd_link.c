@@ -1,9 +1,18 @@
 /* netbench: `netbench link -p PROFILE`: builds the case link and measures it
- * against the profile: RTT (UDP echo probes timestamped in userspace) and
- * TCP rate in both directions, each printed beside the profile's value with
- * the deviation. Exit 1 when a check fails:
- *   rate: 0.93 to 1.00 of the TCP ceiling (1448/1514 x rate at MTU 1500);
- *   RTT:  within 5% + 1 ms of the profile's, where delay is applied. */
+ * against the profile, each figure printed beside the profile's value with
+ * the deviation and the tolerance:
+ *
+ *   loss   a paced UDP stream each way (probe_loss.h), first, while nothing
+ *          else has crossed the link: measured loss per direction within
+ *          max(6 binomial sigma, 0.05 points) of --loss; the drop pattern,
+ *          and with the userspace emulator the check that it is the one the
+ *          seed predicts; one-way delay p50/p99/max;
+ *   RTT    UDP echo probes: within 5% + 1 ms of the profile's;
+ *   rate   TCP each way: 0.93 to 1.00 of the TCP ceiling (1448/1514 x rate
+ *          at MTU 1500); not checked under loss (TCP cannot fill the link);
+ *   emulator  lateness p50/p99/max and CPU (userspace backend).
+ *
+ * Exit 1 when a check fails. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -14,10 +23,13 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "emulator.h"
 #include "error.h"
 #include "interrupt.h"
 #include "link.h"
+#include "lossgen.h"
 #include "probe.h"
+#include "probe_loss.h"
 #include "profile.h"
 #include "undo.h"
 
@@ -27,18 +39,28 @@
 #define RTT_TOL_MS 1.0
 #define PROBE_PORT 5301
 #define RATE_PORT 5302
+#define LOSS_PORT 5303
 #define DEFAULT_MSS 1460
+#define LOSS_SIGMAS 6.0
+#define LOSS_MIN_TOL_PTS 0.05
+#define LOSS_PACKETS 100000          /* with --loss */
+#define LOSS_PACKETS_NONE 10000      /* without */
+#define LOSS_BUDGET_S 60.0           /* default count capped to fit */
+#define LOSS_PPS_MAX 50000.0
 
 struct link_opts {
 	const struct nb_profile *profile;
 	double loss;
 	const char *emulator;
 	double measure_s;
+	uint64_t seed;
+	bool have_seed;
+	uint64_t loss_packets;           /* 0 = default */
 };
 
 static int parse(int argc, char **argv, struct link_opts *o)
 {
-	enum { O_LOSS = 256, O_EMU, O_MEASURE };
+	enum { O_LOSS = 256, O_EMU, O_MEASURE, O_SEED, O_LOSS_PACKETS };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"network_type", required_argument, NULL, 'p'},
@@ -46,8 +68,11 @@ static int parse(int argc, char **argv, struct link_opts *o)
 		{"pkt_loss_rate", required_argument, NULL, O_LOSS},
 		{"emulator", required_argument, NULL, O_EMU},
 		{"measure", required_argument, NULL, O_MEASURE},
+		{"seed", required_argument, NULL, O_SEED},
+		{"loss-packets", required_argument, NULL, O_LOSS_PACKETS},
 		{NULL, 0, NULL, 0},
 	};
+	unsigned long long n;
 	char names[256];
 	int c;
 
@@ -74,6 +99,18 @@ static int parse(int argc, char **argv, struct link_opts *o)
 		case O_MEASURE:
 			if (nb_parse_double("--measure", optarg, 0.5, 600, &o->measure_s))
 				return -EINVAL;
+			break;
+		case O_SEED:
+			if (nb_parse_uint("--seed", optarg, 0, UINT64_MAX, &n))
+				return -EINVAL;
+			o->seed = n;
+			o->have_seed = true;
+			break;
+		case O_LOSS_PACKETS:
+			if (nb_parse_uint("--loss-packets", optarg, 1000,
+					  NB_LOSS_MAX_COUNT, &n))
+				return -EINVAL;
+			o->loss_packets = n;
 			break;
 		case ':':
 			return nb_fail(-EINVAL, "option %s needs a value", argv[optind - 1]);
@@ -134,6 +171,163 @@ static int report_rtt(const struct nb_link *l, const struct nb_rtt_result *r)
 	return fabs(dev) <= tol ? 0 : 1;
 }
 
+/* The loss probe's rate: half of what the delay line holds (netem's limit:
+ * queue + delay line, in packets) per one-way delay, so that the probe
+ * never overflows it, and at most a quarter of the link's bytes (probe
+ * frames are 74 bytes). */
+static double loss_pps(const struct nb_link *l)
+{
+	const struct nb_shape *s = &l->shape;
+	double pps = LOSS_PPS_MAX;
+
+	if (s->delay_us && s->netem_limit)
+		pps = fmin(pps, 0.5 * s->netem_limit / (s->delay_us / 1e6));
+	if (s->rate_bps)
+		pps = fmin(pps, 0.25 * (double)s->rate_bps / (8.0 * 74));
+	return pps;
+}
+
+/* Probes per direction: --loss-packets, else 100,000 with --loss (10,000
+ * without) or what fits the time budget at loss_pps. */
+static uint64_t loss_count(const struct link_opts *o, double pps, bool *capped)
+{
+	double want = o->loss > 0 ? LOSS_PACKETS : LOSS_PACKETS_NONE;
+	double budget = o->loss > 0 ? LOSS_BUDGET_S : 5.0;
+
+	*capped = false;
+	if (o->loss_packets)
+		return o->loss_packets;
+	if (want > pps * budget) {
+		*capped = true;
+		want = fmax(500, floor(pps * budget));
+	}
+	return (uint64_t)want;
+}
+
+/* FNV-1a 64 over the indexes the seed drops among the first n packets of
+ * direction dir: what the loss probe's pattern must be when the probe is
+ * the first traffic through the userspace emulator. */
+static uint64_t predicted_pattern(uint64_t seed, unsigned dir, double loss,
+				  uint64_t n)
+{
+	struct nb_lossgen g;
+	uint64_t h = NB_LOSS_FNV_BASIS;
+
+	nb_lossgen_init(&g, seed, dir, loss);
+	for (uint64_t i = 0; i < n; i++) {
+		if (!nb_lossgen_drop(&g, i))
+			continue;
+		for (int b = 0; b < 8; b++) {
+			h ^= (i >> (8 * b)) & 0xff;
+			h *= 0x100000001b3ull;
+		}
+	}
+	return h;
+}
+
+/* Prints one direction of the loss probe; returns 1 if a check failed. */
+static int report_loss(const struct nb_link *l, const struct link_opts *o,
+		       unsigned dir, const struct nb_loss_dir *d)
+{
+	static const char *const name[2] = { "loss up", "loss down" };
+	double p = o->loss / 100.0, got = nb_loss_pct(d);
+	double tol = fmax(LOSS_SIGMAS * sqrt(p * (1 - p) / (double)d->sent) * 100,
+			  LOSS_MIN_TOL_PTS);
+	bool ok = fabs(got - o->loss) <= tol && !d->duplicates;
+	uint64_t want;
+	int fails = !ok;
+
+	printf("  %-9s measured %7.3f%% (%llu of %llu lost)   profile %g%%   "
+	       "%+.3f points   tolerance +-%.3f (%.0f sigma over %llu)%s   %s\n",
+	       name[dir], got, (unsigned long long)(d->sent - d->received),
+	       (unsigned long long)d->sent, o->loss, got - o->loss, tol,
+	       LOSS_SIGMAS, (unsigned long long)d->sent,
+	       d->duplicates ? "   DUPLICATES" : "", ok ? "ok" : "FAIL");
+	printf("  %-9s drop pattern %016llx", "", (unsigned long long)d->pattern);
+	if (l->emu) {
+		want = predicted_pattern(l->seed, dir, o->loss, d->sent);
+		printf(", %s%s", want == d->pattern ? "the one seed " : "NOT the "
+		       "one seed ", want == d->pattern ? "" : "");
+		printf("%llu gives%s", (unsigned long long)l->seed,
+		       want == d->pattern ? "   ok" : "   FAIL");
+		fails |= want != d->pattern;
+	} else if (o->loss > 0) {
+		printf(" (netem draws its own: not reproducible)");
+	}
+	printf("\n  %-9s one-way delay p50 %.3f ms  p99 %.3f ms  max %.3f ms   "
+	       "profile %g ms\n", dir ? "owd down" : "owd up",
+	       nb_hist_quantile(&d->owd, 0.5) / 1e6,
+	       nb_hist_quantile(&d->owd, 0.99) / 1e6, d->owd.max / 1e6,
+	       l->shape.delay_us / 1000.0);
+	return fails;
+}
+
+static int probe_loss(const struct nb_link *l, const struct link_opts *o)
+{
+	struct nb_loss_result *r = calloc(1, sizeof(*r));
+	double pps = loss_pps(l);
+	bool capped;
+	uint64_t n = loss_count(o, pps, &capped);
+	int rv, fails = 0;
+
+	if (!r)
+		return nb_fail(-ENOMEM, "out of memory");
+	printf("  loss probe: %llu packets each way at %.0f/s, about %.0f s%s\n",
+	       (unsigned long long)n, pps, n / pps,
+	       capped ? " (capped to fit; --loss-packets N for more)" : "");
+	fflush(stdout);
+	rv = nb_probe_loss(l->ns[NB_CLIENT], l->ns[NB_SERVER],
+			   NB_LINK_CLIENT_ADDR, NB_LINK_SERVER_ADDR, LOSS_PORT, n,
+			   pps, 2 * o->profile->rtt_ms + 500, r);
+	if (rv == 0) {
+		fails += report_loss(l, o, 0, &r->dir[0]);
+		fails += report_loss(l, o, 1, &r->dir[1]);
+	}
+	free(r);
+	return rv < 0 ? rv : fails;
+}
+
+/* Lateness over every frame; CPU over the whole run and over the rate
+ * probes, per 100 Mbit/s of frames relayed then. */
+static void report_emulator(const struct nb_link *l,
+			    const struct nb_emulator_stats *a,
+			    const struct nb_emulator_stats *b)
+{
+	const struct nb_hist *h = &b->lateness;
+	double wall, cpu, mbps, lost = 0, over = 0;
+
+	if (!l->emu) {
+		printf("  emulator  %s\n", l->applied[NB_CLIENT].netem
+		       ? "netem, in the kernel: no lateness or CPU of its own "
+			 "to read (the one-way delays above are end to end)"
+		       : "none: nothing to emulate");
+		return;
+	}
+	for (int d = 0; d < 2; d++) {
+		lost += (double)b->dir[d].lost;
+		over += (double)b->dir[d].overflow;
+	}
+	printf("  emulator  userspace (%s): lateness p50 %.3f ms  p99 %.3f ms  "
+	       "max %.3f ms over %llu frames; dropped %.0f by loss, %.0f by "
+	       "the limit, %llu write errors\n",
+	       b->realtime ? "SCHED_FIFO" : "normal priority: SCHED_FIFO refused",
+	       nb_hist_quantile(h, 0.5) / 1e6, nb_hist_quantile(h, 0.99) / 1e6,
+	       h->max / 1e6, (unsigned long long)h->count, lost, over,
+	       (unsigned long long)(b->dir[0].write_errors +
+				    b->dir[1].write_errors));
+	wall = (double)(b->wall_ns - a->wall_ns) / 1e9;
+	cpu = (double)(b->cpu_ns - a->cpu_ns) / 1e9;
+	mbps = (double)(b->dir[0].bytes + b->dir[1].bytes - a->dir[0].bytes -
+			a->dir[1].bytes) * 8 / 1e6 / wall;
+	printf("  emulator  CPU %.2f s of %.2f s in all (%.1f%% of a core); "
+	       "during the rate probes %.1f%% of a core for %.1f Mbit/s "
+	       "relayed = %.1f%% of a core per 100 Mbit/s\n",
+	       b->cpu_ns / 1e9, b->wall_ns / 1e9,
+	       100.0 * (double)b->cpu_ns / (double)b->wall_ns,
+	       100.0 * cpu / wall, mbps,
+	       mbps > 0 ? 100.0 * cpu / wall / (mbps / 100.0) : 0.0);
+}
+
 int nb_cmd_link(int argc, char **argv)
 {
 	struct link_opts o = {.measure_s = 3.0};
@@ -142,7 +336,8 @@ int nb_cmd_link(int argc, char **argv)
 	struct nb_link l;
 	struct nb_rtt_result rtt;
 	struct nb_rate_result down, up;
-	char desc[256];
+	struct nb_emulator_stats *emu = NULL;
+	char desc[512];
 	double warmup;
 	int rv, fails = 0, code = NB_EXIT_FAIL;
 
@@ -162,7 +357,13 @@ int nb_cmd_link(int argc, char **argv)
 	if (!u)
 		return NB_EXIT_FAIL;
 	nb_undo_init(u);
-	lo = (struct nb_link_opts){.backend = o.emulator, .loss_pct = o.loss};
+	if (!o.have_seed)
+		o.seed = nb_lossgen_random_seed();
+	emu = calloc(2, sizeof(*emu));
+	if (!emu)
+		goto out;
+	lo = (struct nb_link_opts){.backend = o.emulator, .loss_pct = o.loss,
+				   .seed = o.seed};
 	rv = nb_link_up(u, &l, o.profile, &lo);
 	if (rv) {
 		nb_errorf("link: cannot build the link: %s", nb_lasterr());
@@ -171,6 +372,12 @@ int nb_cmd_link(int argc, char **argv)
 	}
 	nb_link_describe(&l, desc, sizeof(desc));
 	printf("link %s: %s\n", o.profile->name, desc);
+	rv = probe_loss(&l, &o);
+	if (rv < 0) {
+		nb_errorf("link: loss probe: %s", nb_lasterr());
+		goto out;
+	}
+	fails += rv;
 	rv = nb_probe_rtt(l.ns[NB_CLIENT], l.ns[NB_SERVER], NB_LINK_CLIENT_ADDR,
 			  NB_LINK_SERVER_ADDR, PROBE_PORT, 20, 50,
 			  2 * o.profile->rtt_ms + 1000, &rtt);
@@ -179,7 +386,9 @@ int nb_cmd_link(int argc, char **argv)
 		goto out;
 	}
 	fails += report_rtt(&l, &rtt);
-	warmup = 0.5 + (nb_link_emulates_delay(&l) ? 10.0 * o.profile->rtt_ms / 1000.0 : 0);
+	warmup = 0.5 + 10.0 * o.profile->rtt_ms / 1000.0;
+	if (l.emu)
+		nb_emulator_stats(l.emu, &emu[0]);
 	rv = nb_probe_rate(l.ns[NB_SERVER], l.ns[NB_CLIENT], NB_LINK_CLIENT_ADDR,
 			   RATE_PORT, warmup, o.measure_s, &down);
 	if (rv) {
@@ -194,12 +403,16 @@ int nb_cmd_link(int argc, char **argv)
 		goto out;
 	}
 	fails += report_rate("rate up", o.profile, o.loss, &up);
+	if (l.emu)
+		nb_emulator_stats(l.emu, &emu[1]);
+	report_emulator(&l, &emu[0], &emu[1]);
 	printf("result: %s\n", fails ? "FAIL" : "ok");
 	code = fails ? NB_EXIT_FAIL : NB_EXIT_OK;
 out:
 	if (u)
 		nb_undo_unwind(u);
 	free(u);
+	free(emu);
 	if (nb_interrupted())
 		return NB_EXIT_INTERRUPTED;
 	return code;

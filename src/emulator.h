@@ -94,7 +94,7 @@ int nb_emulator_start_at(struct nb_undo *u, const char *file, int line,
 #define nb_emulator_start(u, cfg, out)                                         \
 	nb_emulator_start_at((u), __FILE__, __LINE__, (cfg), (out))
 
-/* A consistent copy of the counters so far (st is large: ~30 KB; callers
+/* A consistent copy of the counters so far (st is large: ~120 KB; callers
  * keep it off small stacks). */
 void nb_emulator_stats(struct nb_emulator *e, struct nb_emulator_stats *st);
 

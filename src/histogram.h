@@ -1,10 +1,11 @@
 /* netbench: a log-linear histogram of non-negative integers (nanoseconds,
  * in practice): the emulator's lateness and the loss probe's one-way delay.
  *
- * Values below 64 have a bucket each; above, every power of two is split in
- * 64 buckets, so a quantile is within 1/64 (1.6%) of the value it stands
- * for. The histogram is a flat array (30 KB) and adding a value costs a
- * count-leading-zeros and an increment: cheap enough for every packet.
+ * Values below 256 have a bucket each; above, every power of two is split
+ * in 256 buckets, so a quantile is within 1/256 (0.4%) of the value it
+ * stands for: 78 us at a 20 ms delay. The histogram is a flat array
+ * (117 KB) and adding a value costs a count-leading-zeros and an
+ * increment: cheap enough for every packet.
  * count, sum, min and max are exact.
  */
 #ifndef NB_HISTOGRAM_H
@@ -12,7 +13,7 @@
 
 #include <stdint.h>
 
-#define NB_HIST_SUB_BITS 6
+#define NB_HIST_SUB_BITS 8
 #define NB_HIST_SUB (1u << NB_HIST_SUB_BITS)
 #define NB_HIST_BUCKETS ((64 - NB_HIST_SUB_BITS + 1) * NB_HIST_SUB)
 

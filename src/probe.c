@@ -1,7 +1,7 @@
 /* netbench: link probes (see probe.h).
  *
  * Both probes run entirely in the calling thread: every socket is created in
- * its namespace, made non-blocking, and driven by one poll() loop that waits
+ * its namespace, made non-blocking, and driven by one ppoll() loop that waits
  * at most NB_POLL_MS and checks nb_interrupted() on every turn. Every socket
  * is closed on every return path.
  */
@@ -43,16 +43,20 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-/* poll() timeout until `due` (ns, CLOCK_MONOTONIC), rounded up, capped at
- * NB_POLL_MS; 0 when due already. */
-static int poll_ms(uint64_t now, uint64_t due)
+/* ppoll() until `due` (ns, CLOCK_MONOTONIC) at the latest, capped at
+ * NB_POLL_MS: to the nanosecond, so that waiting adds nothing measurable to
+ * an RTT (a millisecond poll() timeout rounds up by as much as 1 ms).
+ * Returns what ppoll returns. */
+static int wait_until(struct pollfd *pfd, nfds_t n, uint64_t now, uint64_t due)
 {
-	uint64_t ms;
+	uint64_t wait = due > now ? due - now : 0;
+	struct timespec ts;
 
-	if (due <= now)
-		return 0;
-	ms = (due - now + NS_PER_MS - 1) / NS_PER_MS;
-	return ms > NB_POLL_MS ? NB_POLL_MS : (int)ms;
+	if (wait > (uint64_t)NB_POLL_MS * NS_PER_MS)
+		wait = (uint64_t)NB_POLL_MS * NS_PER_MS;
+	ts.tv_sec = (time_t)(wait / NS_PER_S);
+	ts.tv_nsec = (long)(wait % NS_PER_S);
+	return ppoll(pfd, n, &ts, NULL);
 }
 
 /* A socket (SOCK_CLOEXEC | SOCK_NONBLOCK added) created inside the network
@@ -303,7 +307,7 @@ int nb_probe_rtt(int client_ns, int server_ns, const char *client_addr,
 		if (sent == count && (received == count || now >= deadline))
 			break;
 		due = sent < count ? next : deadline;
-		n = poll(pfd, 2, poll_ms(now, due));
+		n = wait_until(pfd, 2, now, due);
 		if (n < 0 && errno != EINTR) {
 			rv = nb_fail(-errno, "rtt probe: poll: %s", strerror(errno));
 			goto out;
@@ -428,7 +432,7 @@ static int rate_connect(int snd, int lst, const struct sockaddr_storage *sa,
 		}
 		pfd[0] = (struct pollfd){ .fd = connected ? -1 : snd, .events = POLLOUT };
 		pfd[1] = (struct pollfd){ .fd = rcv >= 0 ? -1 : lst, .events = POLLIN };
-		if (poll(pfd, 2, poll_ms(now, deadline)) < 0 && errno != EINTR) {
+		if (wait_until(pfd, 2, now, deadline) < 0 && errno != EINTR) {
 			rv = nb_fail(-errno, "rate probe: poll: %s", strerror(errno));
 			goto out;
 		}
