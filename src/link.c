@@ -461,6 +461,21 @@ int nb_link_up_at(struct nb_undo *u, const char *file, int line,
 
 /* --- reporting ---------------------------------------------------------- */
 
+int nb_link_tx_dropped(struct nb_link *l, enum nb_side side, uint64_t *drops)
+{
+	struct rtnl_link *dev = NULL;
+	int rv;
+
+	*drops = 0;
+	rv = rtnl_link_get_kernel(l->nl[side], l->ifindex[side], NULL, &dev);
+	if (rv < 0)
+		return nb_fail(nb_nl_errno(rv), "link: read %s: %s",
+			       if_name[side], nl_geterror(rv));
+	*drops = rtnl_link_get_stat(dev, RTNL_LINK_TX_DROPPED);
+	rtnl_link_put(dev);
+	return 0;
+}
+
 void nb_link_describe(const struct nb_link *l, char *buf, size_t len)
 {
 	const struct nb_shape *s = &l->shape;

@@ -98,6 +98,11 @@ int nb_link_up_at(struct nb_undo *u, const char *file, int line,
  * limit 496 seed 7, realtime". */
 void nb_link_describe(const struct nb_link *l, char *buf, size_t len);
 
+/* Frames the interface of `side` dropped on transmit. With the userspace
+ * backend these are frames its TAP ring had no room for because the
+ * emulator fell behind: loss nobody asked for. Errors: negative errno. */
+int nb_link_tx_dropped(struct nb_link *l, enum nb_side side, uint64_t *drops);
+
 /* Whether delay and loss are really applied on both directions (true when
  * the profile asks for neither, e.g. unthrottled). Always true for a link
  * that nb_link_up built: no backend falls back to rate only any more. */

@@ -123,13 +123,16 @@ int main(int argc, char **argv)
 	failed = _cmocka_run_group_tests("matrix", tests, 1, NULL, NULL);
 	if (the_case.emulated)
 		printf("%s: emulator CPU %.3f s, lateness p99 %.3f ms max %.3f "
-		       "ms, dropped up %llu+%llu down %llu+%llu (loss+overflow)\n",
+		       "ms, dropped up %llu+%llu+%llu down %llu+%llu+%llu "
+		       "(loss+limit+full TAP ring)\n",
 		       the_case.name, the_case.emu_cpu_s,
 		       the_case.emu_late_p99_ms, the_case.emu_late_max_ms,
 		       (unsigned long long)the_case.emu_lost[0],
 		       (unsigned long long)the_case.emu_overflow[0],
+		       (unsigned long long)the_case.emu_ring_drops[0],
 		       (unsigned long long)the_case.emu_lost[1],
-		       (unsigned long long)the_case.emu_overflow[1]);
+		       (unsigned long long)the_case.emu_overflow[1],
+		       (unsigned long long)the_case.emu_ring_drops[1]);
 	fx_case_fini(&the_case);
 	if (failed)
 		return 1;
