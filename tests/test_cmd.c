@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "link.h"
+#include "shaper.h"
 #include "spawn.h"
 #include "testutil.h"
 
@@ -123,6 +125,14 @@ static void t_bad_input(void **state)
 	bad(&o, "--listen: 'nowhere'");
 	run(&o, NULL, "link", NULL);
 	bad(&o, "-p PROFILE is required");
+	run(&o, NULL, "run", "--seed", "abc", NULL);
+	bad(&o, "--seed: 'abc'");
+	run(&o, NULL, "link", "-p", "10M_40ms", "--seed", "-1", NULL);
+	bad(&o, "--seed: '-1'");
+	run(&o, NULL, "link", "-p", "10M_40ms", "--loss-packets", "5", NULL);
+	bad(&o, "--loss-packets: '5'");
+	run(&o, NULL, "link", "-p", "10M_40ms", "--emulator", "magic", NULL);
+	bad(&o, "unknown emulator 'magic' (valid: auto, netem, userspace)");
 }
 
 static void t_list(void **state)
@@ -151,6 +161,62 @@ static void t_link_rate(void **state)
 	assert_non_null(strstr(o.text, "rate up"));
 	assert_int_equal(o.code, 0);
 	assert_non_null(strstr(o.text, "result: ok"));
+}
+
+/* Two runs with one seed drop the same packets: both print the drop
+ * pattern the seed predicts, identical lines. */
+static void t_link_seeded_loss(void **state)
+{
+	static struct out o;
+	char first[4096], *a, *b;
+
+	(void)state;
+	if (nb_link_backend_find("userspace")->probe() < 0)
+		skip();
+	for (int i = 0; i < 2; i++) {
+		run(&o, NULL, "link", "-p", "300M_40ms", "--emulator",
+		    "userspace", "--loss", "2", "--seed", "5",
+		    "--loss-packets", "20000", "--measure", "1", NULL);
+		printf("%s", o.text);
+		if (o.code != 0)
+			fail_msg("link exited %d\n%s\n%s", o.code, o.text, o.err);
+		a = strstr(o.text, "  loss up ");
+		b = strstr(o.text, "  rtt ");
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_non_null(strstr(a, "the one seed 5 gives   ok"));
+		if (i == 0) {
+			snprintf(first, sizeof(first), "%.*s", (int)(b - a), a);
+			continue;
+		}
+		/* Loss lines and patterns match; one-way delays may not. */
+		for (char *l = first, *m = a; l < first + strlen(first);) {
+			char *nl = strchr(l, '\n'), *nm = strchr(m, '\n');
+
+			assert_non_null(nl);
+			assert_non_null(nm);
+			if (!strstr(l, "one-way delay"))
+				assert_memory_equal(l, m, (size_t)(nl - l));
+			l = nl + 1;
+			m = nm + 1;
+		}
+	}
+}
+
+/* --emulator netem on a kernel without sch_netem: nothing ran. */
+static void t_link_no_netem(void **state)
+{
+	static struct out o;
+
+	(void)state;
+	if (nb_shaper_netem_available())
+		skip();
+	run(&o, NULL, "link", "-p", "10M_40ms", "--emulator", "netem", NULL);
+	assert_int_equal(o.code, 4);
+	assert_non_null(strstr(o.err, "sch_netem"));
+	run(&o, NULL, "run", "-p", "10M_40ms", "--emulator", "netem", NULL);
+	assert_int_equal(o.code, 4);
+	assert_non_null(strstr(o.err, "sch_netem"));
 }
 
 static void t_env_changed_exit(void **state)
@@ -192,6 +258,8 @@ int main(void)
 		cmocka_unit_test(t_bad_input),
 		cmocka_unit_test(t_list),
 		cmocka_unit_test(t_link_rate),
+		cmocka_unit_test(t_link_seeded_loss),
+		cmocka_unit_test(t_link_no_netem),
 		cmocka_unit_test(t_env_changed_exit),
 		cmocka_unit_test(t_forever),
 	};
