@@ -280,6 +280,12 @@ static void run_case(const struct run_opts *o, const struct nb_case_spec *spec,
 		fx_case_teardown(&state);
 		row->server_cpu = c->server_cpu_s;
 		row->emu_cpu = c->emulated ? c->emu_cpu_s : -1;
+		if (c->emu_ring_drops[0] + c->emu_ring_drops[1])
+			printf("warning: %s: the emulator fell behind: %llu "
+			       "frames lost at full TAP rings (loss nobody "
+			       "asked for is in these figures)\n", c->name,
+			       (unsigned long long)(c->emu_ring_drops[0] +
+						    c->emu_ring_drops[1]));
 	}
 	if (row->st.n)
 		nb_stats_compute(gp, row->st.n, &row->st);

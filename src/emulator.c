@@ -10,6 +10,7 @@
 #include "emulator.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -29,7 +30,7 @@
 #define SLOT_BYTES 2048        /* an Ethernet frame of MTU 1500 + VLAN tag */
 #define READ_BATCH 64          /* frames read per direction between releases */
 #define RT_PRIORITY 20
-#define LIMIT_MAX (1u << 20)
+#define LIMIT_MAX 65536u       /* 128 MiB of delay line per direction */
 
 struct slot {
 	uint64_t due_ns;
@@ -118,12 +119,13 @@ static void release_frames(struct nb_emulator *e, enum nb_emu_dir d)
 
 		if (s->due_ns > t)
 			break;
-		nb_hist_add(&e->st.lateness, t - s->due_ns);
 		if (write(l->out_fd, l->data + (size_t)l->head * SLOT_BYTES,
-			  s->len) == (ssize_t)s->len)
+			  s->len) == (ssize_t)s->len) {
+			nb_hist_add(&e->st.lateness, t - s->due_ns);
 			ds->forwarded++;
-		else
+		} else {
 			ds->write_errors++;
+		}
 		l->head = (l->head + 1) % l->cap;
 		l->count--;
 	}
@@ -245,6 +247,11 @@ int nb_emulator_start_at(struct nb_undo *u, const char *file, int line,
 	    !(cfg->loss_pct >= 0 && cfg->loss_pct <= 100))
 		return nb_fail(-EINVAL, "emulator: bad configuration (limit "
 			       "%u, loss %g%%)", cfg->limit_pkts, cfg->loss_pct);
+	/* A blocking fd would hold the thread in read(): it must poll. */
+	for (int i = 0; i < 2; i++)
+		if (!(fcntl(cfg->fd[i], F_GETFL) & O_NONBLOCK))
+			return nb_fail(-EINVAL, "emulator: fd %d is not "
+				       "non-blocking", cfg->fd[i]);
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return nb_fail(-ENOMEM, "emulator: out of memory");

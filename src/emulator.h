@@ -57,10 +57,12 @@ enum nb_emu_dir {
 };
 
 struct nb_emulator_config {
-	int fd[2];            /* TAP fds: [0] client end, [1] server end; not owned */
+	int fd[2];            /* TAP fds, non-blocking: [0] client end, [1]
+			       * server end; not owned */
 	uint32_t delay_us;    /* one way, in each direction */
 	double loss_pct;      /* 0..100, in each direction independently */
-	uint32_t limit_pkts;  /* frames one direction's delay line holds, >= 1 */
+	uint32_t limit_pkts;  /* frames one direction's delay line holds,
+			       * 1..65536 (2 KiB each, allocated up front) */
 	uint64_t seed;        /* loss pattern */
 	bool realtime;        /* ask for SCHED_FIFO */
 };
@@ -86,7 +88,7 @@ struct nb_emulator_stats {
 /* Starts the emulator thread on the two TAP fds. The emulator's memory and
  * thread are registered on u, the thread last, so unwinding stops it before
  * anything it uses is released; the fds must have been registered before.
- * Errors: -EINVAL (bad config), -ENOMEM, -ENOSPC (undo stack full), other
+ * Errors: -EINVAL (bad config, or an fd that is not O_NONBLOCK), -ENOMEM, -ENOSPC (undo stack full), other
  * negative errno from pthread_create. */
 int nb_emulator_start_at(struct nb_undo *u, const char *file, int line,
 			 const struct nb_emulator_config *cfg,

@@ -19,7 +19,9 @@
 
 int nb_tap_open(int nsfd, const char *name)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	/* IFF_TUN_EXCL: create, never attach to a device of that name (a
+	 * persistent leftover would outlive our fd); a taken name is -EBUSY. */
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL };
 	int saved, fd, rv;
 
 	if (!name || strlen(name) >= IFNAMSIZ)
@@ -36,7 +38,12 @@ int nb_tap_open(int nsfd, const char *name)
 	} else if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		rv = -errno;
 		close(fd);
-		fd = nb_fail(rv, "tap: create %s: %s", name, strerror(-rv));
+		if (rv == -EBUSY)
+			fd = nb_fail(-EEXIST, "tap: create %s: the name is "
+				     "taken in that namespace", name);
+		else
+			fd = nb_fail(rv, "tap: create %s: %s", name,
+				     strerror(-rv));
 	}
 	rv = nb_netns_leave(saved);
 	if (rv < 0) {
