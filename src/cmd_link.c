@@ -171,17 +171,18 @@ static int report_rtt(const struct nb_link *l, const struct nb_rtt_result *r)
 	return fabs(dev) <= tol ? 0 : 1;
 }
 
-/* The loss probe's rate: half of what the delay line holds (netem's limit:
- * queue + delay line, in packets) per one-way delay, so that the probe
- * never overflows it, and at most a quarter of the link's bytes (probe
- * frames are 74 bytes). */
+/* The loss probe's rate: a quarter of what the delay line holds (netem's
+ * limit: queue + delay line, in packets) per one-way delay, so that the
+ * probe does not overflow it even when the host stalls for three one-way
+ * delays and the backlog arrives at once, and at most a quarter of the
+ * link's bytes (probe frames are 74 bytes). */
 static double loss_pps(const struct nb_link *l)
 {
 	const struct nb_shape *s = &l->shape;
 	double pps = LOSS_PPS_MAX;
 
 	if (s->delay_us && s->netem_limit)
-		pps = fmin(pps, 0.5 * s->netem_limit / (s->delay_us / 1e6));
+		pps = fmin(pps, 0.25 * s->netem_limit / (s->delay_us / 1e6));
 	if (s->rate_bps)
 		pps = fmin(pps, 0.25 * (double)s->rate_bps / (8.0 * 74));
 	return pps;
@@ -262,7 +263,36 @@ static int report_loss(const struct nb_link *l, const struct link_opts *o,
 	return fails;
 }
 
-static int probe_loss(const struct nb_link *l, const struct link_opts *o)
+/* The loss probe is the first traffic: whatever the emulator dropped by
+ * its limit, or its TAP rings could not hold, so far happened during it
+ * and is in the measured loss. Prints it; returns 1 if there was any. */
+static int report_unasked_drops(struct nb_link *l, const struct nb_loss_result *r)
+{
+	struct nb_emulator_stats *st;
+	uint64_t over, ring[2] = {0, 0};
+
+	if (!l->emu)
+		return 0;
+	st = malloc(sizeof(*st));
+	if (!st)
+		return 1;
+	nb_emulator_stats(l->emu, st);
+	over = st->dir[0].overflow + st->dir[1].overflow;
+	free(st);
+	for (int s = NB_CLIENT; s <= NB_SERVER; s++)
+		nb_link_tx_dropped(l, (enum nb_side)s, &ring[s]);
+	if (!over && !ring[0] && !ring[1])
+		return 0;
+	printf("  loss      %llu frames dropped by the delay line's limit and "
+	       "%llu by full TAP rings during the probe (the host stalled: "
+	       "one-way delay max %.3f ms); the loss above includes them   "
+	       "FAIL\n", (unsigned long long)over,
+	       (unsigned long long)(ring[0] + ring[1]),
+	       fmax(r->dir[0].owd.max, r->dir[1].owd.max) / 1e6);
+	return 1;
+}
+
+static int probe_loss(struct nb_link *l, const struct link_opts *o)
 {
 	struct nb_loss_result *r = calloc(1, sizeof(*r));
 	double pps = loss_pps(l);
@@ -282,6 +312,7 @@ static int probe_loss(const struct nb_link *l, const struct link_opts *o)
 	if (rv == 0) {
 		fails += report_loss(l, o, 0, &r->dir[0]);
 		fails += report_loss(l, o, 1, &r->dir[1]);
+		fails += report_unasked_drops(l, r);
 	}
 	free(r);
 	return rv < 0 ? rv : fails;
