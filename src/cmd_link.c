@@ -53,8 +53,7 @@ struct link_opts {
 	double loss;
 	const char *emulator;
 	double measure_s;
-	uint64_t seed;
-	bool have_seed;
+	uint64_t seed;                   /* drawn unless --seed */
 	uint64_t loss_packets;           /* 0 = default */
 };
 
@@ -104,7 +103,6 @@ static int parse(int argc, char **argv, struct link_opts *o)
 			if (nb_parse_uint("--seed", optarg, 0, UINT64_MAX, &n))
 				return -EINVAL;
 			o->seed = n;
-			o->have_seed = true;
 			break;
 		case O_LOSS_PACKETS:
 			if (nb_parse_uint("--loss-packets", optarg, 1000,
@@ -216,12 +214,8 @@ static uint64_t predicted_pattern(uint64_t seed, unsigned dir, double loss,
 
 	nb_lossgen_init(&g, seed, dir, loss);
 	for (uint64_t i = 0; i < n; i++) {
-		if (!nb_lossgen_drop(&g, i))
-			continue;
-		for (int b = 0; b < 8; b++) {
-			h ^= (i >> (8 * b)) & 0xff;
-			h *= 0x100000001b3ull;
-		}
+		if (nb_lossgen_drop(&g, i))
+			h = nb_loss_pattern_add(h, i);
 	}
 	return h;
 }
@@ -247,10 +241,10 @@ static int report_loss(const struct nb_link *l, const struct link_opts *o,
 	printf("  %-9s drop pattern %016llx", "", (unsigned long long)d->pattern);
 	if (l->emu) {
 		want = predicted_pattern(l->seed, dir, o->loss, d->sent);
-		printf(", %s%s", want == d->pattern ? "the one seed " : "NOT the "
-		       "one seed ", want == d->pattern ? "" : "");
-		printf("%llu gives%s", (unsigned long long)l->seed,
-		       want == d->pattern ? "   ok" : "   FAIL");
+		printf(", %sthe one seed %llu gives   %s",
+		       want == d->pattern ? "" : "NOT ",
+		       (unsigned long long)l->seed,
+		       want == d->pattern ? "ok" : "FAIL");
 		fails |= want != d->pattern;
 	} else if (o->loss > 0) {
 		printf(" (netem draws its own: not reproducible)");
@@ -371,7 +365,8 @@ static int report_emulator(struct nb_link *l,
 
 int nb_cmd_link(int argc, char **argv)
 {
-	struct link_opts o = {.measure_s = 3.0};
+	struct link_opts o = {.measure_s = 3.0,
+			      .seed = nb_lossgen_random_seed()};
 	struct nb_link_opts lo;
 	struct nb_undo *u = NULL;
 	struct nb_link l;
@@ -398,8 +393,6 @@ int nb_cmd_link(int argc, char **argv)
 	if (!u)
 		return NB_EXIT_FAIL;
 	nb_undo_init(u);
-	if (!o.have_seed)
-		o.seed = nb_lossgen_random_seed();
 	emu = calloc(2, sizeof(*emu));
 	if (!emu)
 		goto out;

@@ -35,8 +35,7 @@ struct run_opts {
 	double duration;
 	uint64_t size;
 	const char *emulator;
-	uint64_t seed;
-	bool have_seed;
+	uint64_t seed;            /* drawn unless --seed */
 	bool fail_env_changed;
 	bool forever;
 };
@@ -156,7 +155,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			if (nb_parse_uint("--seed", optarg, 0, UINT64_MAX, &n))
 				return -EINVAL;
 			o->seed = n;
-			o->have_seed = true;
 			break;
 		case O_FEC:
 			o->fail_env_changed = true;
@@ -326,7 +324,8 @@ static void describe_link(const struct run_opts *o,
 
 int nb_cmd_run(int argc, char **argv)
 {
-	struct run_opts o = {.replicates = 5, .duration = 10.0};
+	struct run_opts o = {.replicates = 5, .duration = 10.0,
+			     .seed = nb_lossgen_random_seed()};
 	const char *inject = getenv("NETBENCH_INJECT_LEAK");
 	char inject_kind[32] = "";
 	unsigned long inject_at = 1, seq = 0;
@@ -364,8 +363,7 @@ int nb_cmd_run(int argc, char **argv)
 		nb_errorf("run: nothing ran: %s", nb_lasterr());
 		return NB_EXIT_NOTHING_RAN;
 	}
-	if (!o.have_seed)
-		o.seed = nb_lossgen_random_seed();
+
 	ncases = o.nprofiles * o.nprotos * o.ndirs;
 	rows = calloc(ncases, sizeof(*rows));
 	if (!rows)

@@ -44,8 +44,6 @@
 
 const char *const nb_link_side_name[2] = { "client", "server" };
 const char *const nb_link_if_name[2] = { "nbc0", "nbs0" };
-#define side_name nb_link_side_name
-#define if_name nb_link_if_name
 static const char *const if_cidr[2] = { "10.77.0.1/24", "10.77.0.2/24" };
 static const char *const if_addr[2] = { NB_LINK_CLIENT_ADDR,
 					 NB_LINK_SERVER_ADDR };
@@ -105,8 +103,8 @@ int nb_link_shape_egress(struct nb_link *l, enum nb_side side)
 	idx = nb_undo_push_at(l->undo, l->file, l->line, NB_RES_QDISC,
 			      l->ifindex[side], release_qdisc, q,
 			      "qdisc htb 1: on %s (ifindex %d) in the %s "
-			      "namespace", if_name[side], l->ifindex[side],
-			      side_name[side]);
+			      "namespace", nb_link_if_name[side], l->ifindex[side],
+			      nb_link_side_name[side]);
 	if (idx < 0) {
 		free(q);
 		rv = idx;
@@ -118,7 +116,7 @@ fail:
 	nb_shaper_remove(l->nl[side], l->ifindex[side]);
 	memset(res, 0, sizeof(*res));
 	return nb_fail(rv, "link: cannot register the %s qdisc: %s",
-		       side_name[side], strerror(-rv));
+		       nb_link_side_name[side], strerror(-rv));
 }
 
 int nb_link_shaper_counters(struct nb_link *l, enum nb_side side,
@@ -193,7 +191,7 @@ static int open_route_socket(struct nb_link *l, enum nb_side side)
 	idx = nb_undo_push_at(l->undo, l->file, l->line, NB_RES_FD,
 			      nl_socket_get_fd(sk), release_nl_sock, sk,
 			      "netlink route socket (fd %d) in the %s namespace",
-			      nl_socket_get_fd(sk), side_name[side]);
+			      nl_socket_get_fd(sk), nb_link_side_name[side]);
 	if (idx < 0) {
 		nl_socket_free(sk);
 		return nb_fail(idx, "link: undo stack full");
@@ -211,9 +209,9 @@ int nb_link_make_veth(struct nb_link *l)
 	if (!veth)
 		return nb_fail(-ENOMEM, "link: rtnl_link_veth_alloc failed");
 	peer = rtnl_link_veth_get_peer(veth);
-	rtnl_link_set_name(veth, if_name[NB_CLIENT]);
+	rtnl_link_set_name(veth, nb_link_if_name[NB_CLIENT]);
 	rtnl_link_set_mtu(veth, NB_MTU);
-	rtnl_link_set_name(peer, if_name[NB_SERVER]);
+	rtnl_link_set_name(peer, nb_link_if_name[NB_SERVER]);
 	rtnl_link_set_mtu(peer, NB_MTU);
 	rtnl_link_set_ns_fd(peer, l->ns[NB_SERVER]);
 	rv = rtnl_link_add(l->nl[NB_CLIENT], veth, NLM_F_CREATE | NLM_F_EXCL);
@@ -221,7 +219,7 @@ int nb_link_make_veth(struct nb_link *l)
 	rtnl_link_put(veth);
 	if (rv < 0)
 		return nb_fail(nb_nl_errno(rv), "link: create veth %s/%s: %s",
-			       if_name[NB_CLIENT], if_name[NB_SERVER],
+			       nb_link_if_name[NB_CLIENT], nb_link_if_name[NB_SERVER],
 			       nl_geterror(rv));
 	return 0;
 }
@@ -257,7 +255,7 @@ out:
 		rtnl_link_put(cur);
 	if (rv < 0)
 		return nb_fail(nb_nl_errno(rv), "link: bring %s up in the %s "
-			       "namespace: %s", name, side_name[side],
+			       "namespace: %s", name, nb_link_side_name[side],
 			       nl_geterror(rv));
 	return 0;
 }
@@ -285,7 +283,7 @@ static int add_address(struct nb_link *l, enum nb_side side)
 	rtnl_addr_put(a);
 	if (rv < 0)
 		return nb_fail(nb_nl_errno(rv), "link: add %s to %s: %s",
-			       if_cidr[side], if_name[side], nl_geterror(rv));
+			       if_cidr[side], nb_link_if_name[side], nl_geterror(rv));
 	return 0;
 }
 
@@ -318,7 +316,7 @@ static int limit_gso(struct nb_link *l, enum nb_side side)
 	nlmsg_free(msg);
 	if (rv < 0)
 		return nb_fail(nb_nl_errno(rv), "link: set gso_max_segs 1 on "
-			       "%s: %s", if_name[side], nl_geterror(rv));
+			       "%s: %s", nb_link_if_name[side], nl_geterror(rv));
 	return 0;
 }
 
@@ -354,7 +352,7 @@ static int add_neighbour(struct nb_link *l, enum nb_side side,
 	rtnl_neigh_put(n);
 	if (rv < 0)
 		return nb_fail(nb_nl_errno(rv), "link: neighbour %s on %s: %s",
-			       if_addr[!side], if_name[side], nl_geterror(rv));
+			       if_addr[!side], nb_link_if_name[side], nl_geterror(rv));
 	return 0;
 }
 
@@ -365,7 +363,7 @@ static int configure_side(struct nb_link *l, enum nb_side side,
 
 	rv = link_set_up(l->nl[side], "lo", NULL, NULL, side);
 	if (rv == 0)
-		rv = link_set_up(l->nl[side], if_name[side], &l->ifindex[side],
+		rv = link_set_up(l->nl[side], nb_link_if_name[side], &l->ifindex[side],
 				 mac, side);
 	if (rv == 0)
 		rv = limit_gso(l, side);
@@ -470,7 +468,7 @@ int nb_link_tx_dropped(struct nb_link *l, enum nb_side side, uint64_t *drops)
 	rv = rtnl_link_get_kernel(l->nl[side], l->ifindex[side], NULL, &dev);
 	if (rv < 0)
 		return nb_fail(nb_nl_errno(rv), "link: read %s: %s",
-			       if_name[side], nl_geterror(rv));
+			       nb_link_if_name[side], nl_geterror(rv));
 	*drops = rtnl_link_get_stat(dev, RTNL_LINK_TX_DROPPED);
 	rtnl_link_put(dev);
 	return 0;

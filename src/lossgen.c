@@ -5,19 +5,12 @@
 #include <sys/random.h>
 #include <time.h>
 
-static uint64_t mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 void nb_lossgen_init(struct nb_lossgen *g, uint64_t seed, unsigned dir,
 		     double loss_pct)
 {
 	double p = loss_pct / 100.0;
 
-	g->key = mix(seed ^ mix(0x6e6574626e636800ULL + dir));
+	g->key = nb_lossgen_mix(seed ^ nb_lossgen_mix(0x6e6574626e636800ULL + dir));
 	g->all = false;
 	if (!(p > 0)) {
 		g->threshold = 0;
@@ -38,6 +31,6 @@ uint64_t nb_lossgen_random_seed(void)
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
 		return s % 1000000000ULL;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return mix((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30)) %
+	return nb_lossgen_mix((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30)) %
 	       1000000000ULL;
 }

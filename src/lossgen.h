@@ -24,14 +24,19 @@ struct nb_lossgen {
 void nb_lossgen_init(struct nb_lossgen *g, uint64_t seed, unsigned dir,
 		     double loss_pct);
 
+/* SplitMix64's finaliser: a bijection of 64-bit words that mixes well. */
+static inline uint64_t nb_lossgen_mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 /* Whether packet `index` (0-based, counted per direction) is dropped. */
 static inline bool nb_lossgen_drop(const struct nb_lossgen *g, uint64_t index)
 {
-	uint64_t z = g->key + (index + 1) * 0x9e3779b97f4a7c15ULL;
+	uint64_t z = nb_lossgen_mix(g->key + (index + 1) * 0x9e3779b97f4a7c15ULL);
 
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
 	return g->all || z < g->threshold;
 }
 

@@ -132,17 +132,33 @@ int nb_netns_leave(int saved)
 	return rv;
 }
 
-int nb_netns_socket(int nsfd, int domain, int type, int protocol)
+struct fd_maker {
+	int domain, type, protocol;   /* a socket, or ... */
+	const char *path;             /* ... a file opened with `flags` */
+	int flags;
+};
+
+/* The one place that makes an fd inside another namespace: enter, make,
+ * come back (closing the fd if the way back fails). */
+static int fd_in_ns(int nsfd, const struct fd_maker *m)
 {
 	int saved, fd, rv;
 
 	rv = nb_netns_enter(nsfd, &saved);
 	if (rv < 0)
 		return rv;
-	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
-	if (fd < 0)
-		fd = nb_fail(-errno, "netns: socket(%d, %d, %d): %s", domain,
-			     type, protocol, strerror(errno));
+	if (m->path) {
+		fd = open(m->path, m->flags | O_CLOEXEC);
+		if (fd < 0)
+			fd = nb_fail(-errno, "netns: open %s: %s", m->path,
+				     strerror(errno));
+	} else {
+		fd = socket(m->domain, m->type | SOCK_CLOEXEC, m->protocol);
+		if (fd < 0)
+			fd = nb_fail(-errno, "netns: socket(%d, %d, %d): %s",
+				     m->domain, m->type, m->protocol,
+				     strerror(errno));
+	}
 	rv = nb_netns_leave(saved);
 	if (rv < 0) {
 		if (fd >= 0)
@@ -150,6 +166,21 @@ int nb_netns_socket(int nsfd, int domain, int type, int protocol)
 		return rv;
 	}
 	return fd;
+}
+
+int nb_netns_socket(int nsfd, int domain, int type, int protocol)
+{
+	const struct fd_maker m = { .domain = domain, .type = type,
+				    .protocol = protocol };
+
+	return fd_in_ns(nsfd, &m);
+}
+
+int nb_netns_open(int nsfd, const char *path, int flags)
+{
+	const struct fd_maker m = { .path = path, .flags = flags };
+
+	return fd_in_ns(nsfd, &m);
 }
 
 struct nl_sock *nb_netns_route_socket(int nsfd)

@@ -34,6 +34,11 @@ int nb_netns_leave(int saved);
  * thread uses it), SOCK_CLOEXEC added. Returns the fd or a negative errno. */
 int nb_netns_socket(int nsfd, int domain, int type, int protocol);
 
+/* A file opened inside the namespace of nsfd (O_CLOEXEC added): for
+ * devices whose objects belong to the opener's namespace, such as
+ * /dev/net/tun. Returns the fd or a negative errno (message set). */
+int nb_netns_open(int nsfd, const char *path, int flags);
+
 /* A connected NETLINK_ROUTE libnl socket created inside the namespace of
  * nsfd, or of the calling thread's when nsfd < 0. Like nb_netns_socket it
  * stays in that namespace whatever thread uses it; free it with

@@ -8,6 +8,7 @@
 #include "probe.h"
 
 #include "error.h"
+#include "netns.h"
 #include "interrupt.h"
 
 #include <arpa/inet.h>
@@ -59,36 +60,8 @@ static int wait_until(struct pollfd *pfd, nfds_t n, uint64_t now, uint64_t due)
 	return ppoll(pfd, n, &ts, NULL);
 }
 
-/* A socket (SOCK_CLOEXEC | SOCK_NONBLOCK added) created inside the network
- * namespace held by nsfd; the calling thread is back in its own namespace
- * on return. Returns the fd or a negative errno.
- * TODO: replace with nb_netns_socket() (netns.h) once netns.c has landed. */
-static int probe_socket_in(int nsfd, int domain, int type, int proto)
-{
-	int save, s = -1, rv;
-
-	save = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (save < 0)
-		return -errno;
-	if (setns(nsfd, CLONE_NEWNET) < 0) {
-		rv = -errno;
-		goto out;
-	}
-	s = socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto);
-	rv = s < 0 ? -errno : s;
-	if (setns(save, CLONE_NEWNET) < 0) {
-		rv = -errno;
-		if (s >= 0)
-			close(s);
-	}
-out:
-	close(save);
-	return rv;
-}
-
-/* Parses an IPv4 or IPv6 literal into *ss (with port). Errors: -EINVAL. */
-static int parse_addr(const char *addr, uint16_t port,
-		      struct sockaddr_storage *ss, socklen_t *len)
+int nb_probe_parse_addr(const char *addr, uint16_t port,
+			struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
@@ -118,7 +91,7 @@ static int bound_socket(int nsfd, int type, const struct sockaddr_storage *sa,
 	char host[INET6_ADDRSTRLEN] = "?";
 	int s, one = 1, rv;
 
-	s = probe_socket_in(nsfd, sa->ss_family, type | SOCK_NONBLOCK, 0);
+	s = nb_netns_socket(nsfd, sa->ss_family, type | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return nb_fail(s, "%s: socket: %s", what, strerror(-s));
 	if ((type == SOCK_STREAM && setsockopt(s, SOL_SOCKET, SO_REUSEADDR,
@@ -248,9 +221,9 @@ int nb_probe_rtt(int client_ns, int server_ns, const char *client_addr,
 	if (!r || !count)
 		return nb_fail(-EINVAL, "rtt probe: no result or count 0");
 	memset(r, 0, sizeof(*r));
-	rv = parse_addr(server_addr, port, &srv_sa, &srv_len);
+	rv = nb_probe_parse_addr(server_addr, port, &srv_sa, &srv_len);
 	if (!rv)
-		rv = parse_addr(client_addr, 0, &cli_sa, &cli_len);
+		rv = nb_probe_parse_addr(client_addr, 0, &cli_sa, &cli_len);
 	if (!rv && srv_sa.ss_family != cli_sa.ss_family)
 		rv = nb_fail(-EINVAL, "rtt probe: %s and %s: mixed families",
 			     client_addr, server_addr);
@@ -494,7 +467,7 @@ int nb_probe_rate(int from_ns, int to_ns, const char *to_addr, uint16_t port,
 	memset(r, 0, sizeof(*r));
 	w.warmup = (uint64_t)(warmup_s * NS_PER_S);
 	w.measure = (uint64_t)(measure_s * NS_PER_S);
-	rv = parse_addr(to_addr, port, &sa, &len);
+	rv = nb_probe_parse_addr(to_addr, port, &sa, &len);
 	if (rv)
 		return rv;
 	buf = malloc(RATE_BUF);
@@ -508,7 +481,7 @@ int nb_probe_rate(int from_ns, int to_ns, const char *to_addr, uint16_t port,
 		rv = lst;
 		goto out;
 	}
-	snd = probe_socket_in(from_ns, sa.ss_family,
+	snd = nb_netns_socket(from_ns, sa.ss_family,
 			      SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (snd < 0) {
 		rv = nb_fail(snd, "rate probe: sender socket: %s", strerror(-snd));

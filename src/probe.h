@@ -11,6 +11,12 @@
 #define NB_PROBE_H
 
 #include <stdint.h>
+#include <sys/socket.h>
+
+/* Parses an IPv4 or IPv6 literal into *ss, with port (shared by the probes).
+ * Errors: -EINVAL, with nb_lasterr() naming the address. */
+int nb_probe_parse_addr(const char *addr, uint16_t port,
+			struct sockaddr_storage *ss, socklen_t *len);
 
 struct nb_rtt_result {
 	unsigned sent, received;

@@ -7,6 +7,7 @@
  * freed on every return path.
  */
 #include "probe_loss.h"
+#include "probe.h"
 
 #include "error.h"
 #include "interrupt.h"
@@ -31,7 +32,6 @@
 #define LOSS_RCVBUF (8 * 1024 * 1024)
 #define LOSS_BATCH 64			/* datagrams per recvmmsg */
 #define LOSS_RETRY_NS NS_PER_MS		/* after ENOBUFS on send */
-#define FNV_PRIME 0x100000001b3ull
 
 /* One probe. Both ends are in this process: host byte order, one clock. */
 struct loss_pkt {
@@ -65,30 +65,6 @@ static uint64_t due_ns(uint64_t seq, double pps)
 	double off = (double)seq * (double)NS_PER_S / pps;
 
 	return off < 1e18 ? (uint64_t)off : (uint64_t)1e18;
-}
-
-/* Parses an IPv4 or IPv6 literal into *ss (with port). Errors: -EINVAL. */
-static int parse_addr(const char *addr, uint16_t port,
-		      struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (addr && inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (addr && inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return nb_fail(-EINVAL, "loss probe: not an IP address: %s",
-		       addr ? addr : "(null)");
 }
 
 /* A non-blocking UDP socket in nsfd with an 8 MiB receive buffer and
@@ -232,10 +208,7 @@ static uint64_t lost_pattern(const uint64_t *seen, uint64_t count)
 		for (uint64_t seq = w * 64; seq < count && seq < w * 64 + 64; seq++) {
 			if (seen[w] & (1ull << (seq % 64)))
 				continue;
-			for (unsigned b = 0; b < 8; b++) {
-				h ^= (seq >> (8 * b)) & 0xff;
-				h *= FNV_PRIME;
-			}
+			h = nb_loss_pattern_add(h, seq);
 		}
 	}
 	return h;
@@ -265,14 +238,14 @@ int nb_probe_loss(int client_ns, int server_ns, const char *client_addr,
 	if (!(pps > 0) || !isfinite(pps))
 		return nb_fail(-EINVAL, "loss probe: rate %g probes/s is not positive and finite",
 			       pps);
-	rv = parse_addr(client_addr, port, &sa[0], &len[0]);
+	rv = nb_probe_parse_addr(client_addr, port, &sa[0], &len[0]);
 	if (!rv)
-		rv = parse_addr(server_addr, port, &sa[1], &len[1]);
-	if (!rv && sa[0].ss_family != sa[1].ss_family)
-		rv = nb_fail(-EINVAL, "loss probe: %s and %s: mixed families",
-			     client_addr, server_addr);
+		rv = nb_probe_parse_addr(server_addr, port, &sa[1], &len[1]);
 	if (rv)
-		return rv;
+		return nb_fail(rv, "loss probe: %s", nb_lasterr());
+	if (sa[0].ss_family != sa[1].ss_family)
+		return nb_fail(-EINVAL, "loss probe: %s and %s: mixed families",
+			       client_addr, server_addr);
 
 	for (unsigned d = 0; d < 2; d++) {
 		nb_hist_init(&r->dir[d].owd);

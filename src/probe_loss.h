@@ -64,6 +64,17 @@ int nb_probe_loss(int client_ns, int server_ns, const char *client_addr,
 		  const char *server_addr, uint16_t port, uint64_t count,
 		  double pps, unsigned drain_ms, struct nb_loss_result *r);
 
+/* One lost sequence number added to a pattern: FNV-1a 64 over its 8 bytes,
+ * little-endian. A pattern starts at NB_LOSS_FNV_BASIS. */
+static inline uint64_t nb_loss_pattern_add(uint64_t h, uint64_t seq)
+{
+	for (unsigned b = 0; b < 8; b++) {
+		h ^= (seq >> (8 * b)) & 0xff;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 /* Loss in percent of a direction (0 when nothing was sent). */
 double nb_loss_pct(const struct nb_loss_dir *d);
 

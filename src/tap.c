@@ -22,36 +22,25 @@ int nb_tap_open(int nsfd, const char *name)
 	/* IFF_TUN_EXCL: create, never attach to a device of that name (a
 	 * persistent leftover would outlive our fd); a taken name is -EBUSY. */
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL };
-	int saved, fd, rv;
+	int fd, rv;
 
 	if (!name || strlen(name) >= IFNAMSIZ)
 		return nb_fail(-EINVAL, "tap: bad device name");
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	rv = nb_netns_enter(nsfd, &saved);
-	if (rv < 0)
-		return rv;
-	fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		rv = -errno;
-		fd = nb_fail(rv == -ENOENT || rv == -ENODEV ? -EOPNOTSUPP : rv,
-			     "tap: open %s: %s", TUN_PATH, strerror(-rv));
-	} else if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		rv = -errno;
-		close(fd);
-		if (rv == -EBUSY)
-			fd = nb_fail(-EEXIST, "tap: create %s: the name is "
-				     "taken in that namespace", name);
-		else
-			fd = nb_fail(rv, "tap: create %s: %s", name,
-				     strerror(-rv));
-	}
-	rv = nb_netns_leave(saved);
-	if (rv < 0) {
-		if (fd >= 0)
-			close(fd);
-		return rv;
-	}
-	return fd;
+	/* The device is made in the namespace of the fd's opener, whoever
+	 * calls TUNSETIFF: only the open needs to happen inside. */
+	fd = nb_netns_open(nsfd, TUN_PATH, O_RDWR | O_NONBLOCK);
+	if (fd < 0)
+		return nb_fail(fd == -ENOENT || fd == -ENODEV ? -EOPNOTSUPP : fd,
+			       "tap: %s", nb_lasterr());
+	if (ioctl(fd, TUNSETIFF, &ifr) == 0)
+		return fd;
+	rv = -errno;
+	close(fd);
+	if (rv == -EBUSY)
+		return nb_fail(-EEXIST, "tap: create %s: the name is taken in "
+			       "that namespace", name);
+	return nb_fail(rv, "tap: create %s: %s", name, strerror(-rv));
 }
 
 static int usable_rv;
