@@ -203,10 +203,19 @@ struct row {
 	const char *status;
 	struct nb_stats st;
 	double ceiling_bps;
+	/* CPU seconds over the replicates' transfers (emu: the whole case) */
 	double client_cpu, server_cpu;
 	double emu_cpu;           /* < 0: no userspace emulator */
+	uint64_t bytes;           /* payload moved by the replicates */
 	char error[512];
 };
+
+/* CPU seconds per 100 MB (10^8 bytes) of payload: comparable across
+ * profiles, sizes and replicate counts. */
+static double per_100mb(const struct row *r, double seconds)
+{
+	return r->bytes ? seconds * 1e8 / (double)r->bytes : 0;
+}
 
 static void print_row(FILE *f, const struct row *r)
 {
@@ -221,10 +230,10 @@ static void print_row(FILE *f, const struct row *r)
 			fprintf(f, " %5.2f%%", 100.0 * r->st.cv);
 		else
 			fprintf(f, " %6s", "-");
-		fprintf(f, " %3zu %7.2f %7.2f", r->st.n, r->client_cpu,
-			r->server_cpu);
+		fprintf(f, " %3zu %7.2f %7.2f", r->st.n, per_100mb(r, r->client_cpu),
+			per_100mb(r, r->server_cpu));
 		if (r->emu_cpu >= 0)
-			fprintf(f, " %7.2f", r->emu_cpu);
+			fprintf(f, " %7.2f", per_100mb(r, r->emu_cpu));
 		else
 			fprintf(f, " %7s", "-");
 		fprintf(f, "  %s\n", r->status);
@@ -240,8 +249,8 @@ static void print_header(FILE *f)
 	fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s %7s  %s\n", "case",
 		"goodput", "ceiling", "eff", "cv", "n", "cl.cpu", "sv.cpu",
 		"emu.cpu", "status");
-	fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s %7s\n", "", "Mbit/s",
-		"Mbit/s", "", "", "", "s", "s", "s");
+	fprintf(f, "%-26s %10s %10s %7s %6s %3s %23s\n", "", "Mbit/s",
+		"Mbit/s", "", "", "", "CPU s per 100 MB");
 }
 
 /* Runs one case; fills the row. */
@@ -272,11 +281,12 @@ static void run_case(const struct run_opts *o, const struct nb_case_spec *spec,
 			if (rv == 0) {
 				gp[row->st.n] = c->rep[i].goodput_bps;
 				row->client_cpu += c->rep[i].client_cpu_s;
+				row->server_cpu += c->rep[i].server_cpu_s;
+				row->bytes += c->rep[i].bytes;
 				row->st.n++;
 			}
 		}
 		fx_case_teardown(&state);
-		row->server_cpu = c->server_cpu_s;
 		row->emu_cpu = c->emulated ? c->emu_cpu_s : -1;
 		if (c->emu_ring_drops[0] + c->emu_ring_drops[1])
 			printf("warning: %s: the emulator fell behind: %llu "

@@ -1,7 +1,9 @@
-/* netbench: `netbench serve --proto PROTO --listen ADDR:PORT [--ready-fd FD]`
+/* netbench: `netbench serve --proto PROTO --listen ADDR:PORT [--ready-fd FD]
+ *                          [--cert PEM --key PEM]`
  *
  * The server a case starts in its server namespace. It says "READY\n" on
- * the readiness fd once it listens, and exits 0 on SIGTERM or SIGINT. */
+ * the readiness fd once it listens, and exits 0 on SIGTERM or SIGINT. The
+ * TLS protocols use certs/server.pem and server.key unless --cert/--key. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@ int nb_cmd_serve(int argc, char **argv)
 		{"proto", required_argument, NULL, 'P'},
 		{"listen", required_argument, NULL, 'l'},
 		{"ready-fd", required_argument, NULL, 'r'},
+		{"cert", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'k'},
 		{NULL, 0, NULL, 0},
 	};
 	struct nb_serve_opts so = {.ready_fd = -1};
@@ -44,6 +48,12 @@ int nb_cmd_serve(int argc, char **argv)
 				goto bad;
 			so.ready_fd = (int)fd;
 			break;
+		case 'c':
+			so.cert = optarg;
+			break;
+		case 'k':
+			so.key = optarg;
+			break;
 		case ':':
 			nb_errorf("serve: option %s needs a value", argv[optind - 1]);
 			return NB_EXIT_USAGE;
@@ -54,6 +64,10 @@ int nb_cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc) {
 		nb_errorf("serve: unexpected argument '%s'", argv[optind]);
+		return NB_EXIT_USAGE;
+	}
+	if (!so.cert != !so.key) {
+		nb_errorf("serve: --cert and --key go together");
 		return NB_EXIT_USAGE;
 	}
 	if (!proto || !addr[0]) {

@@ -13,7 +13,7 @@ static const char usage[] =
 	"  run  [-p PROFILE,..] [-P PROTO,..] [-d DIR,..] [--loss PCT] [-n REPLICATES]\n"
 	"       [--duration S | --size BYTES] [--emulator auto|netem|userspace]\n"
 	"       [--seed N] [--fail-env-changed] [--forever]\n"
-	"  serve --proto PROTO --listen ADDR:PORT [--ready-fd FD]\n"
+	"  serve --proto PROTO --listen ADDR:PORT [--ready-fd FD] [--cert PEM --key PEM]\n"
 	"  link -p PROFILE [--loss PCT] [--emulator auto|netem|userspace] [--seed N]\n"
 	"       [--loss-packets N] [--measure S]\n"
 	"\n"

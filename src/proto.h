@@ -8,6 +8,7 @@
 #ifndef NB_PROTO_H
 #define NB_PROTO_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,8 @@ struct nb_serve_opts {
 	const char *addr;      /* IPv4 literal */
 	uint16_t port;
 	int ready_fd;          /* -1: none */
+	const char *cert;      /* TLS: PEM chain, NULL = certs/server.pem */
+	const char *key;       /* TLS: PEM key, NULL = certs/server.key */
 };
 
 struct nb_xfer {
@@ -35,6 +38,12 @@ struct nb_xfer {
 	uint64_t size;         /* payload bytes */
 	struct nb_series *series; /* may be NULL */
 	struct nb_thread *self;   /* the client thread (for stop requests) */
+	/* Body bytes moved so far, published for watchers (fault
+	 * injection, progress lines); may be NULL. */
+	_Atomic uint64_t *progress;
+	/* Fault injection: after this many body bytes the client drops the
+	 * connection and the transfer fails with -ECONNABORTED. 0 = never. */
+	uint64_t abort_after;
 };
 
 struct nb_xfer_result {
@@ -65,5 +74,7 @@ size_t nb_proto_count(void);
 const struct nb_proto *nb_proto_at(size_t i);
 
 extern const struct nb_proto nb_proto_tcp;
+extern const struct nb_proto nb_proto_h1;
+extern const struct nb_proto nb_proto_h2;
 
 #endif

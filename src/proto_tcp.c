@@ -137,7 +137,7 @@ static int read_all(int fd, void *buf, size_t len, struct nb_thread *self)
 
 /* Sends `size` payload bytes in NB_TCP_WRITE chunks. */
 static int send_payload(int fd, uint64_t size, struct nb_series *series,
-			struct nb_thread *self)
+			_Atomic uint64_t *progress, struct nb_thread *self)
 {
 	uint8_t buf[NB_TCP_WRITE];
 	uint64_t off = 0;
@@ -153,6 +153,8 @@ static int send_payload(int fd, uint64_t size, struct nb_series *series,
 		off += len;
 		if (series)
 			nb_series_add(series, nb_now(), len);
+		if (progress)
+			atomic_store_explicit(progress, off, memory_order_relaxed);
 	}
 	return 0;
 }
@@ -160,7 +162,8 @@ static int send_payload(int fd, uint64_t size, struct nb_series *series,
 /* Receives exactly `size` payload bytes and verifies them; then expects EOF
  * when expect_eof. Sets *got to the verified count. */
 static int recv_payload(int fd, uint64_t size, bool expect_eof, uint64_t *got,
-			struct nb_series *series, struct nb_thread *self)
+			struct nb_series *series, _Atomic uint64_t *progress,
+			struct nb_thread *self)
 {
 	static _Thread_local uint8_t buf[READ_BUF];
 	double last = nb_now();
@@ -189,6 +192,9 @@ static int recv_payload(int fd, uint64_t size, bool expect_eof, uint64_t *got,
 			last = t;
 			if (series)
 				nb_series_add(series, t, (uint64_t)n);
+			if (progress)
+				atomic_store_explicit(progress, *got,
+						      memory_order_relaxed);
 			continue;
 		}
 		if (n == 0) {
@@ -262,8 +268,8 @@ static int serve_one(int fd)
 	    size > MAX_SIZE)
 		return nb_fail(-EPROTO, "bad request");
 	if (h.dir == NB_DOWNLOAD)
-		return send_payload(fd, size, NULL, NULL);
-	rv = recv_payload(fd, size, false, &got, NULL, NULL);
+		return send_payload(fd, size, NULL, NULL, NULL);
+	rv = recv_payload(fd, size, false, &got, NULL, NULL, NULL);
 	if (rv && rv != -EBADMSG)
 		return rv;
 	a.verdict = htonl(rv ? 1 : 0);
@@ -373,11 +379,13 @@ static int tcp_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 			x->series->t0 = t0;
 	}
 	if (x->dir == NB_DOWNLOAD) {
-		rv = recv_payload(fd, x->size, true, &got, x->series, x->self);
+		rv = recv_payload(fd, x->size, true, &got, x->series,
+				  x->progress, x->self);
 		if (rv)
 			goto out;
 	} else {
-		rv = send_payload(fd, x->size, x->series, x->self);
+		rv = send_payload(fd, x->size, x->series, x->progress,
+				  x->self);
 		if (rv)
 			goto out;
 		rv = read_all(fd, &a, sizeof(a), x->self);

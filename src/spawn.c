@@ -202,7 +202,7 @@ int nb_spawn_at(struct nb_undo *u, const char *file, int line,
 		return nb_fail(rv, "undo stack full");
 	}
 	c->undo_idx = rv;
-	rv = wait_ready(c, p[0], ready_ms);
+	rv = ready_ms > 0 ? wait_ready(c, p[0], ready_ms) : 0;
 	close(p[0]);
 	if (rv < 0)
 		nb_undo_release(u, c->undo_idx);
@@ -213,6 +213,36 @@ double nb_child_cpu_seconds(const struct nb_child *c)
 {
 	return (double)c->ru.ru_utime.tv_sec + c->ru.ru_utime.tv_usec / 1e6 +
 	       (double)c->ru.ru_stime.tv_sec + c->ru.ru_stime.tv_usec / 1e6;
+}
+
+int nb_child_cpu_now(const struct nb_child *c, double *seconds)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	ssize_t n;
+	int fd;
+
+	if (c->reaped) {
+		*seconds = nb_child_cpu_seconds(c);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)c->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nb_fail(-errno, "%s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return nb_fail(-EIO, "%s: empty", path);
+	buf[n] = '\0';
+	/* Fields 14 and 15 (utime, stime) follow "pid (comm) state", and comm
+	 * may hold spaces and parentheses: count from the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%llu %llu", &ut, &st) != 2)
+		return nb_fail(-EIO, "%s: unexpected format", path);
+	*seconds = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	return 0;
 }
 
 const char *nb_self_exe(void)

@@ -30,7 +30,9 @@ struct nb_child {
 };
 
 /* Spawns argv (argv[0] is a path) inside nsfd (-1: this namespace) and
- * waits up to ready_ms for "READY\n" on fd NB_READY_FD of the child.
+ * waits up to ready_ms for "READY\n" on fd NB_READY_FD of the child
+ * (ready_ms 0: returns at once, for programs that know nothing of the
+ * pipe; peer.h waits for those).
  * Registers the child (NB_RES_PROCESS, id = pid). Errors: -ECHILD (the child
  * exited before it was ready; nb_lasterr() has its status), -ETIMEDOUT (no
  * readiness: the child is killed and reaped), -EINTR, negative errno from
@@ -51,6 +53,11 @@ int nb_child_poll(struct nb_child *c);
 
 /* CPU seconds (user + system) of a reaped child. */
 double nb_child_cpu_seconds(const struct nb_child *c);
+
+/* CPU seconds (user + system) the child has used so far, from
+ * /proc/PID/stat (clock-tick resolution, 10 ms), or the final figure once
+ * it is reaped. Errors: -ENOENT (gone), -EIO (unreadable). */
+int nb_child_cpu_now(const struct nb_child *c, double *seconds);
 
 /* The path of the netbench executable: $NETBENCH_EXE, else the target of
  * /proc/self/exe (or the link itself when that path is not reachable, e.g.

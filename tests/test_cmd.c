@@ -98,7 +98,7 @@ static void t_bad_input(void **state)
 	run(&o, NULL, "run", "-p", "nosuch", NULL);
 	bad(&o, "valid: unthrottled");
 	run(&o, NULL, "run", "-P", "h9", NULL);
-	bad(&o, "unknown protocol 'h9' (valid: tcp)");
+	bad(&o, "unknown protocol 'h9' (valid: tcp, h1, h2)");
 	run(&o, NULL, "run", "-d", "sideways", NULL);
 	bad(&o, "unknown direction 'sideways' (valid: download, upload)");
 	run(&o, NULL, "run", "--loss", "101", NULL);
@@ -123,6 +123,16 @@ static void t_bad_input(void **state)
 	bad(&o, "unknown command 'frobnicate'");
 	run(&o, NULL, "serve", "--proto", "tcp", "--listen", "nowhere", NULL);
 	bad(&o, "--listen: 'nowhere'");
+	run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
+	    "--cert", "/nonexistent.pem", NULL);
+	bad(&o, "--cert and --key go together");
+	/* Unreadable TLS material: one line naming the file, exit 1. */
+	run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
+	    "--cert", "/nonexistent.pem", "--key", "/nonexistent.key", NULL);
+	if (o.code != 1 || lines(o.err) != 1 ||
+	    !strstr(o.err, "cannot read /nonexistent.pem"))
+		fail_msg("expected exit 1 and one line naming the certificate; "
+			 "got exit %d:\n%s", o.code, o.err);
 	run(&o, NULL, "link", NULL);
 	bad(&o, "-p PROFILE is required");
 	run(&o, NULL, "run", "--seed", "abc", NULL);
@@ -243,8 +253,8 @@ static void t_forever(void **state)
 
 	(void)state;
 	/* Clean passes repeat until the leak injected in the 3rd case. */
-	run(&o, "NETBENCH_INJECT_LEAK=thread@3", "run", "-p", "10M_40ms", "-d",
-	    "download", "-n", "1", "--size", "100k", "--forever",
+	run(&o, "NETBENCH_INJECT_LEAK=thread@3", "run", "-p", "10M_40ms", "-P",
+	    "tcp", "-d", "download", "-n", "1", "--size", "100k", "--forever",
 	    "--fail-env-changed", NULL);
 	if (o.code != 3 || !strstr(o.text, "stopped after 3 passes"))
 		fail_msg("expected exit 3 after 3 passes; got %d\n%s\n%s", o.code,

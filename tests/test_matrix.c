@@ -60,7 +60,8 @@ static void t_case(void **state)
 			       "carried %llu bytes)",
 			       100.0 * r->goodput_bps / ceiling, ceiling / 1e6,
 			       (unsigned long long)r->shaped_bytes);
-		printf(", client CPU %.3f s\n", r->client_cpu_s);
+		printf(", client CPU %.3f s, server CPU %.3f s\n",
+		       r->client_cpu_s, r->server_cpu_s);
 	}
 }
 

@@ -1,0 +1,530 @@
+/* netbench: the HTTP/1.1 client on libcurl, and the entry point of the
+ * HTTP/2 one (see client_curl.h).
+ *
+ * HTTP/2 is dispatched to client_h2.c (nghttp2 over gnutls): libcurl
+ * 7.88.1 spins the CPU on HTTP/2 uploads and, worked around, corrupts them;
+ * client_h2.h says how. HTTP/1.1 runs here: one easy handle in a multi
+ * handle of its own, driven on the calling thread with curl_multi_poll() at
+ * most NB_POLL_MS at a time, so that a stop request, an interruption or a
+ * stall ends the transfer within that time. Both are cleaned up before
+ * returning, which closes the connection.
+ */
+#include "client_curl.h"
+#include "client_h2.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "goodput.h"
+#include "http_target.h"
+#include "interrupt.h"
+#include "payload.h"
+#include "thread.h"
+#include "tls.h"
+
+#define STALL_S 30.0
+#define CONNECT_TIMEOUT_MS 30000L
+/* curl's receive buffer (default 16 KiB): bigger means fewer write calls
+ * per TLS record burst. */
+#define RECV_BUFFER (512L * 1024)
+/* curl's upload buffer: the maximum 7.88.1 accepts (setopt clamps it). */
+#define UPLOAD_BUFFER (2L * 1024 * 1024)
+
+struct cx {
+	const struct nb_xfer *x;
+	CURL *easy;
+	int seen_major;        /* HTTP major version of the last status line */
+	long status;           /* of the last status line */
+	uint64_t off;          /* body bytes verified (down) or handed (up) */
+	double t0;             /* timing start; 0 until known */
+	double t_end;          /* download: last body byte */
+	double last;           /* last sign of progress */
+	uint64_t wire;         /* TCP bytes acked + received at the last look */
+	curl_socket_t fd;      /* the connection's socket, -1 until known */
+	struct nb_lowat lowat; /* downloads: SO_RCVLOWAT (client_h2.h) */
+	bool reading;          /* the read callback has been called */
+	int err;               /* the first failure a callback recorded */
+	char body[NB_HTTP_ANSWER_MAX + 1];   /* answer (or error) body */
+	size_t blen;
+	bool body_long;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+/* Once per process, never cleaned up: what it allocates (gnutls's global
+ * state) stays reachable to the end and is not a leak. */
+static void global_init(void)
+{
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Records the first failure of a callback (later ones are consequences). */
+static void cx_fail(struct cx *c, int rv)
+{
+	if (!c->err)
+		c->err = rv;
+}
+
+/* Body bytes moved at `now`: series and progress. */
+static void moved(struct cx *c, uint64_t n, double now)
+{
+	c->last = now;
+	if (c->x->series)
+		nb_series_add(c->x->series, now, n);
+	if (c->x->progress)
+		atomic_store(c->x->progress, c->off);
+}
+
+static bool abort_due(struct cx *c)
+{
+	if (!c->x->abort_after || c->off < c->x->abort_after)
+		return false;
+	cx_fail(c, nb_fail(-ECONNABORTED,
+			   "client aborted after %llu bytes (fault injection)",
+			   (unsigned long long)c->off));
+	return true;
+}
+
+/* Right before the request is sent, on the established connection. */
+static int on_prereq(void *ud, char *pip, char *lip, int pport, int lport)
+{
+	struct cx *c = ud;
+
+	(void)pip;
+	(void)lip;
+	(void)pport;
+	(void)lport;
+	c->t0 = nb_now();
+	c->last = c->t0;
+	if (c->x->series)
+		c->x->series->t0 = c->t0;
+	return CURL_PREREQFUNC_OK;
+}
+
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	struct cx *c = ud;
+
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		c->fd = fd;
+	return CURL_SOCKOPT_OK;
+}
+
+/* Every header line; status lines ("HTTP/1.1 100 Continue") tell the
+ * version the server speaks. A wrong one ends the transfer here, before
+ * the body. */
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+	struct cx *c = ud;
+	size_t len = sz * n;
+	char line[64];
+	int major = 0, minor = 0, status = 0;
+
+	if (len < 5 || memcmp(p, "HTTP/", 5))
+		return len;
+	snprintf(line, sizeof(line), "%.*s", (int)(len < 63 ? len : 63), p);
+	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &status) == 3 ||
+	    sscanf(line, "HTTP/%d %d", &major, &status) == 2) {
+		c->seen_major = major;
+		c->status = status;
+	}
+	if (c->seen_major != 1) {
+		cx_fail(c, nb_fail(-EPROTONOSUPPORT, "server answered over "
+				   "HTTP/%d, not HTTP/1.1", c->seen_major));
+		return 0;
+	}
+	return len;
+}
+
+/* Keeps the first NB_HTTP_ANSWER_MAX bytes of a body that is not payload. */
+static void keep_body(struct cx *c, const char *p, size_t len)
+{
+	size_t room = NB_HTTP_ANSWER_MAX - c->blen;
+
+	if (len > room) {
+		c->body_long = true;
+		len = room;
+	}
+	memcpy(c->body + c->blen, p, len);
+	c->blen += len;
+	c->body[c->blen] = '\0';
+}
+
+static size_t on_write(char *p, size_t sz, size_t n, void *ud)
+{
+	struct cx *c = ud;
+	size_t len = sz * n;
+	double now = nb_now();
+	uint64_t bad;
+
+	if (c->err)
+		return 0;
+	if (c->x->dir == NB_UPLOAD || c->status != 200) {
+		keep_body(c, p, len);
+		c->last = now;
+		return len;
+	}
+	if (len > c->x->size - c->off) {
+		cx_fail(c, nb_fail(-EPROTO, "server sent more than %llu bytes",
+				   (unsigned long long)c->x->size));
+		return 0;
+	}
+	if (nb_payload_check((const uint8_t *)p, c->off, len, &bad)) {
+		cx_fail(c, nb_fail(-EBADMSG, "payload mismatch at byte %llu",
+				   (unsigned long long)bad));
+		return 0;
+	}
+	c->off += len;
+	c->t_end = now;
+	moved(c, len, now);
+	if (c->fd != CURL_SOCKET_BAD)
+		nb_lowat_update(c->fd, &c->lowat, c->off, c->x->size - c->off);
+	return abort_due(c) ? 0 : len;
+}
+
+static size_t on_read(char *buf, size_t sz, size_t n, void *ud)
+{
+	struct cx *c = ud;
+	size_t len = sz * n;
+	uint64_t left = c->x->size - c->off;
+	double now = nb_now();
+
+	if (c->err || abort_due(c))
+		return CURL_READFUNC_ABORT;
+	if (!c->reading) {
+		/* The upload's time starts at its first body byte. */
+		c->reading = true;
+		c->t0 = now;
+		if (c->x->series)
+			c->x->series->t0 = now;
+	}
+	if (c->x->abort_after && c->x->abort_after - c->off < left)
+		left = c->x->abort_after - c->off;
+	if (len > left)
+		len = (size_t)left;
+	if (!len)
+		return 0;
+	nb_payload_fill((uint8_t *)buf, c->off, len);
+	c->off += len;
+	moved(c, len, now);
+	return len;
+}
+
+/* TCP bytes acked + received on the connection: progress on the wire that
+ * the callbacks do not see (a full send buffer draining at 1 Mbit/s). */
+static uint64_t wire_bytes(const struct cx *c)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (c->fd == CURL_SOCKET_BAD ||
+	    getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return ti.tcpi_bytes_acked + ti.tcpi_bytes_received;
+}
+
+/* Returns 0 while the transfer may go on; -ECANCELED, -EINTR, -ETIMEDOUT. */
+static int should_end(struct cx *c)
+{
+	double now;
+	uint64_t w;
+
+	if (c->x->self && nb_thread_should_stop(c->x->self))
+		return nb_fail(-ECANCELED, "transfer stopped");
+	if (nb_interrupted())
+		return nb_fail(-EINTR, "interrupted");
+	now = nb_now();
+	if (now - c->last <= 1.0)
+		return 0;
+	w = wire_bytes(c);
+	if (w != c->wire) {
+		c->wire = w;
+		c->last = now;
+		return 0;
+	}
+	if (now - c->last > STALL_S)
+		return nb_fail(-ETIMEDOUT, "no progress for %.0f s (%llu of "
+			       "%llu body bytes %s)", STALL_S,
+			       (unsigned long long)c->off,
+			       (unsigned long long)c->x->size,
+			       c->x->dir == NB_DOWNLOAD ? "received" : "sent");
+	return 0;
+}
+
+#define SET(opt, val)                                                          \
+	do {                                                                   \
+		if (curl_easy_setopt(c->easy, (opt), (val)) != CURLE_OK)       \
+			return nb_fail(-EINVAL, "curl: cannot set " #opt);     \
+	} while (0)
+
+static int configure(struct cx *c, const char *ca, const char *pin)
+{
+	const struct nb_xfer *x = c->x;
+	char url[128];
+
+	if (x->dir == NB_DOWNLOAD)
+		snprintf(url, sizeof(url), "https://%s:%u/bytes/%llu",
+			 x->server_addr, x->port, (unsigned long long)x->size);
+	else
+		snprintf(url, sizeof(url), "https://%s:%u/upload",
+			 x->server_addr, x->port);
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_PROTOCOLS_STR, "https");
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_FRESH_CONNECT, 1L);
+	SET(CURLOPT_FORBID_REUSE, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	SET(CURLOPT_ERRORBUFFER, c->errbuf);
+	SET(CURLOPT_CAINFO, ca);
+	SET(CURLOPT_CAPATH, (char *)NULL);
+	SET(CURLOPT_PINNEDPUBLICKEY, pin);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
+	SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	SET(CURLOPT_BUFFERSIZE, RECV_BUFFER);
+	SET(CURLOPT_PREREQFUNCTION, on_prereq);
+	SET(CURLOPT_PREREQDATA, c);
+	SET(CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+	SET(CURLOPT_SOCKOPTDATA, c);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, c);
+	SET(CURLOPT_WRITEFUNCTION, on_write);
+	SET(CURLOPT_WRITEDATA, c);
+	if (x->dir == NB_UPLOAD) {
+		SET(CURLOPT_UPLOAD, 1L);
+		SET(CURLOPT_READFUNCTION, on_read);
+		SET(CURLOPT_READDATA, c);
+		SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->size);
+		SET(CURLOPT_UPLOAD_BUFFERSIZE, UPLOAD_BUFFER);
+	}
+	return 0;
+}
+
+/* Drives the transfer to its end. Returns curl's result in *rc, or a
+ * negative errno when the loop itself ended it. */
+static int run(struct cx *c, CURLM *m, CURLcode *rc)
+{
+	CURLMsg *msg;
+	CURLMcode mc;
+	int running = 1, left, rv;
+
+	while (running) {
+		mc = curl_multi_perform(m, &running);
+		if (mc != CURLM_OK)
+			return nb_fail(-EIO, "curl_multi_perform: %s",
+				       curl_multi_strerror(mc));
+		if (!running)
+			break;
+		rv = should_end(c);
+		if (rv)
+			return rv;
+		/* The receive mark only while waiting: curl polls the socket
+		 * before each read and would leave a mark's worth queued. */
+		if (c->fd != CURL_SOCKET_BAD)
+			nb_lowat_set(c->fd, &c->lowat, c->lowat.want);
+		mc = curl_multi_poll(m, NULL, 0, NB_POLL_MS, NULL);
+		if (c->fd != CURL_SOCKET_BAD)
+			nb_lowat_set(c->fd, &c->lowat, 1);
+		if (mc != CURLM_OK)
+			return nb_fail(-EIO, "curl_multi_poll: %s",
+				       curl_multi_strerror(mc));
+	}
+	while ((msg = curl_multi_info_read(m, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == c->easy) {
+			*rc = msg->data.result;
+			return 0;
+		}
+	return nb_fail(-EIO, "curl: the transfer ended without a result");
+}
+
+static const char *errtext(const struct cx *c, CURLcode rc)
+{
+	return c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+}
+
+/* curl's failure as a negative errno with a message. */
+static int curl_error(struct cx *c, CURLcode rc, const char *pin)
+{
+	const struct nb_xfer *x = c->x;
+	long oserr = 0;
+
+	curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		return nb_fail(oserr ? -(int)oserr : -ECONNREFUSED,
+			       "connect to %s:%u: %s", x->server_addr, x->port,
+			       oserr ? strerror((int)oserr) : errtext(c, rc));
+	case CURLE_OPERATION_TIMEDOUT:
+		return nb_fail(-ETIMEDOUT, "%s:%u: %s", x->server_addr, x->port,
+			       errtext(c, rc));
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return nb_fail(-EKEYREJECTED, "the server's key does not match "
+			       "the pin %s", pin);
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return nb_fail(-EKEYREJECTED, "the server's certificate is not "
+			       "trusted: %s", errtext(c, rc));
+	case CURLE_SSL_CACERT_BADFILE:
+		return nb_fail(-ENOENT, "TLS: %s", errtext(c, rc));
+	case CURLE_PARTIAL_FILE:
+		return nb_fail(-EPROTO, "short transfer: %llu of %llu bytes (%s)",
+			       (unsigned long long)c->off,
+			       (unsigned long long)x->size, errtext(c, rc));
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_GOT_NOTHING:
+		if (!c->seen_major)
+			return nb_fail(-EPROTONOSUPPORT, "%s:%u does not speak "
+				       "HTTP/1.1: %s", x->server_addr, x->port,
+				       errtext(c, rc));
+		return nb_fail(-EPROTO, "HTTP/1.1: %s", errtext(c, rc));
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		if (oserr == ECONNRESET || oserr == EPIPE)
+			return nb_fail(-(int)oserr, "%s", errtext(c, rc));
+		return nb_fail(-EPROTO, "%s", errtext(c, rc));
+	case CURLE_OUT_OF_MEMORY:
+		return nb_fail(-ENOMEM, "curl: out of memory");
+	default:
+		return nb_fail(-EPROTO, "curl: %s", errtext(c, rc));
+	}
+}
+
+/* What the server answered, checked. */
+static int check_answer(struct cx *c)
+{
+	const struct nb_xfer *x = c->x;
+	long httpv = 0;
+	char verdict[NB_HTTP_ANSWER_MAX];
+	uint64_t bytes;
+	bool ok;
+
+	curl_easy_getinfo(c->easy, CURLINFO_HTTP_VERSION, &httpv);
+	if (httpv != CURL_HTTP_VERSION_1_1)
+		return nb_fail(-EPROTONOSUPPORT, "server answered over HTTP/%s, "
+			       "not HTTP/1.1",
+			       httpv == CURL_HTTP_VERSION_2_0 ? "2" : "1.0");
+	if (x->dir == NB_DOWNLOAD) {
+		if (c->status != 200)
+			return nb_fail(-EPROTO, "server answered %ld: %.*s",
+				       c->status, (int)strcspn(c->body, "\r\n"),
+				       c->body);
+		if (c->off != x->size)
+			return nb_fail(-EPROTO, "short transfer: %llu of %llu bytes",
+				       (unsigned long long)c->off,
+				       (unsigned long long)x->size);
+		return 0;
+	}
+	if ((c->status != 200 && c->status != 422) || c->body_long ||
+	    nb_http_answer_parse(c->body, c->blen, &bytes, &ok, verdict,
+				 sizeof(verdict)))
+		return nb_fail(-EPROTO, "server answered %ld: %.*s", c->status,
+			       (int)strcspn(c->body, "\r\n"), c->body);
+	if (c->status == 422 || !ok)
+		return nb_fail(-EBADMSG, "server verdict: %s (%llu of %llu bytes)",
+			       verdict, (unsigned long long)bytes,
+			       (unsigned long long)x->size);
+	if (bytes != x->size)
+		return nb_fail(-EPROTO, "server counted %llu of %llu bytes",
+			       (unsigned long long)bytes,
+			       (unsigned long long)x->size);
+	return 0;
+}
+
+int nb_curl_transfer(const struct nb_xfer *x, int version,
+		     struct nb_xfer_result *r)
+{
+	struct cx c = {.x = x, .fd = CURL_SOCKET_BAD, .lowat = NB_LOWAT_INIT};
+	char ca[4096], pin[128];
+	double cpu0 = thread_cpu(), done;
+	CURLM *m = NULL;
+	CURLcode rc = CURLE_OK;
+	int rv;
+
+	memset(r, 0, sizeof(*r));
+	if (version == 2)
+		return nb_h2_transfer(x, r);
+	if (version != 1)
+		return nb_fail(-EINVAL, "HTTP version %d: 1 or 2", version);
+	if (x->size > NB_HTTP_MAX_SIZE)
+		return nb_fail(-EINVAL, "size %llu: at most %llu",
+			       (unsigned long long)x->size, NB_HTTP_MAX_SIZE);
+	rv = nb_certs_path("ca.pem", ca, sizeof(ca));
+	if (rv)
+		return rv;
+	if (access(ca, R_OK))
+		return nb_fail(-errno, "cannot read %s: %s", ca, strerror(errno));
+	rv = nb_tls_read_pin(pin, sizeof(pin));
+	if (rv)
+		return rv;
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK)
+		return nb_fail(-ENOMEM, "curl_global_init: %s",
+			       curl_easy_strerror(global_rc));
+
+	c.last = nb_now();
+	c.easy = curl_easy_init();
+	m = curl_multi_init();
+	if (!c.easy || !m) {
+		rv = nb_fail(-ENOMEM, "curl: out of memory");
+		goto out;
+	}
+	rv = configure(&c, ca, pin);
+	if (rv)
+		goto out;
+	if (curl_multi_add_handle(m, c.easy) != CURLM_OK) {
+		rv = nb_fail(-ENOMEM, "curl_multi_add_handle failed");
+		goto out;
+	}
+	rv = run(&c, m, &rc);
+	done = nb_now();
+	curl_multi_remove_handle(m, c.easy);
+	if (rv)
+		goto out;
+	if (c.err) {
+		rv = c.err;
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		rv = curl_error(&c, rc, pin);
+		goto out;
+	}
+	rv = check_answer(&c);
+	if (rv)
+		goto out;
+	r->bytes = x->size;
+	if (x->dir == NB_DOWNLOAD)
+		r->seconds = (x->size ? c.t_end : done) - c.t0;
+	else
+		r->seconds = done - c.t0;
+out:
+	/* The connection closes here, before the CPU is read. */
+	if (m)
+		curl_multi_cleanup(m);
+	if (c.easy)
+		curl_easy_cleanup(c.easy);
+	r->client_cpu_s = thread_cpu() - cpu0;
+	return rv;
+}

@@ -1,0 +1,79 @@
+/* netbench: the HTTP/2 client, on nghttp2 over gnutls.
+ *
+ * nb_curl_transfer(x, 2, r) dispatches here: HTTP/2 is not run on libcurl
+ * 7.88.1, whose HTTP/2 uploads are broken in two ways measured here:
+ *
+ *  - it spins: in the PERFORMING state it asks for POLLOUT whenever the
+ *    upload has data left (Curl_single_getsock; the HTTP/2 filter's check
+ *    of the flow-control window is only consulted while connecting), so
+ *    while the server's window is exhausted the socket is writable, every
+ *    curl_multi_perform() sends nothing and curl_multi_poll() returns at
+ *    once: 100% of a core until the WINDOW_UPDATE (curl issue #10618,
+ *    fixed in 8.0.0 by d9ccc75). 8.4 s of CPU for 100 MB at 100 Mbit/s
+ *    against a server with 64 KiB windows;
+ *  - working around the spin from the application (waiting for input
+ *    while no body byte leaves) makes its send path corrupt the stream:
+ *    cf_h2_send() reports CURLE_AGAIN, i.e. nothing taken, after nghttp2
+ *    has already framed bytes of the buffer, so they are sent twice and
+ *    the server resets the stream (seen in 2 of 5 transfers of 100 MB).
+ *
+ * Here: a non-blocking socket and poll(), TLS 1.3 with ALPN "h2" (and
+ * "http/1.1", so that an HTTP/1.1-only server is recognised as one), the
+ * certificate verified against the CA of certs/ (the IP address against
+ * its IP SANs) and the server's key compared with the pin of certs/, 16 MiB
+ * stream and connection windows. The upload body is generated straight
+ * into nghttp2's DATA frames; nothing is polled for writing while nothing
+ * is queued, so an exhausted window costs no CPU. Timing, series, progress,
+ * fault injection and errors as nb_curl_transfer (client_curl.h).
+ */
+#ifndef NB_CLIENT_H2_H
+#define NB_CLIENT_H2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/* One verified transfer over HTTP/2. Errors as nb_proto.transfer, and
+ * -EPROTONOSUPPORT (the server did not agree to HTTP/2), -ECONNABORTED
+ * (abort_after reached), -EKEYREJECTED (pin or CA mismatch). */
+int nb_h2_transfer(const struct nb_xfer *x, struct nb_xfer_result *r);
+
+/* Downloads, shared with client_curl.c: the receive low-water mark.
+ *
+ * poll() reports the socket readable at every packet, and over the
+ * emulated link packets arrive one by one: a wakeup per packet (with the
+ * window update each small read sends, whose processing in the server's
+ * namespace is charged to this thread) costs more CPU than the rest of the
+ * transfer. With SO_RCVLOWAT poll() waits for several packets; each wakeup
+ * then reads everything queued (recv() ignores the mark on a non-blocking
+ * socket; curl does not, it polls before each read, so client_curl.c sets
+ * the mark only while it waits). Measured on h2 downloads, 3 replicates,
+ * client CPU per 100 MB: 10M_40ms 1.66 -> 0.42, 100M_40ms 0.53 -> 0.10,
+ * 300M_80ms 0.35 -> 0.20, goodput unchanged.
+ *
+ * The mark is an eighth of the receive buffer, 16 KiB to 256 KiB, and only
+ * once autotuning has stopped growing the buffer: above about a quarter of
+ * the buffer the kernel clamps the TCP window to the mark
+ * (tcp_set_rcvlowat; 48 KiB on the initial 128 KiB buffer cut 100M_40ms to
+ * 31 Mbit/s), and even 16 KiB during the ramp-up cost 0.5-1.7% of goodput
+ * at 300M_80ms. Within the last two TLS records of the body it is 1, so
+ * that the end of the body is never waited for. */
+struct nb_lowat {
+	int want;              /* the mark for what remains of the body */
+	int set;               /* what the socket has */
+	bool tail;             /* the end is near: 1 from now on */
+	uint64_t next;         /* body offset at which to look again */
+	int rcvbuf;            /* the receive buffer at the last look */
+};
+
+#define NB_LOWAT_INIT {.want = 1, .set = 1}
+
+/* After every body chunk: `off` body bytes received, `left` to come.
+ * Updates l->want. */
+void nb_lowat_update(int fd, struct nb_lowat *l, uint64_t off, uint64_t left);
+
+/* Sets SO_RCVLOWAT to v unless the socket has it already. */
+void nb_lowat_set(int fd, struct nb_lowat *l, int v);
+
+#endif

@@ -1,0 +1,26 @@
+/* netbench: external programs at either end of a link (nghttpd, caddy,
+ * curl, ...), which know nothing of netbench's readiness pipe.
+ */
+#ifndef NB_PEER_H
+#define NB_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nb_child;
+struct nb_undo;
+
+/* Spawns argv (argv[0] a path, or a name looked up in PATH) in the
+ * namespace nsfd like nb_spawn, and waits up to ready_ms until a TCP
+ * connection to addr:port, made from that namespace, is accepted.
+ * Registered as nb_spawn registers. Errors: -ENOENT (no such program),
+ * -ECHILD (it exited first; nb_lasterr() has its status), -ETIMEDOUT (the
+ * port never opened: the peer is stopped), -EINTR, negative errno. */
+int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
+		  char *const argv[], const char *addr, uint16_t port,
+		  int ready_ms);
+
+/* The full path of a program found in PATH into buf, or -ENOENT. */
+int nb_peer_which(const char *name, char *buf, size_t len);
+
+#endif

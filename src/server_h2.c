@@ -1,0 +1,630 @@
+/* netbench: the HTTP/2 side of the server, one connection (see
+ * server_h2.h).
+ *
+ * Input: TLS records are read into the scratch buffer and given whole to
+ * nghttp2_session_mem_recv; the callbacks collect :method, :path and
+ * content-length per stream, verify upload bytes at their offset as they
+ * arrive, and submit the response once the request has ended.
+ *
+ * Output: nghttp2_session_mem_send output is appended to `out`, and DATA
+ * frames are written there by send_data (NGHTTP2_DATA_FLAG_NO_COPY: frame
+ * header, then the payload generated in place), so a download byte is
+ * written once by nb_payload_fill and once more by the cipher. nghttp2 is
+ * asked for more only while out holds less than OUT_HIGH.
+ */
+#include "server_h2.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "error.h"
+#include "http_target.h"
+#include "payload.h"
+
+#define RECORD 16384                 /* TLS plaintext per record */
+#define OUT_HIGH (64 * 1024)         /* stop pulling frames above this */
+#define OUT_CAP (OUT_HIGH + 32 * 1024) /* + the largest frame */
+#define READ_BUDGET (4u << 20)       /* bytes read per run, then yield */
+#define WINDOW (16 * 1024 * 1024)    /* stream and connection windows */
+#define MAX_STREAMS 100
+#define MAX_RETRIES 16
+
+struct stream {
+	struct stream *prev, *next;
+	int32_t id;
+	struct nb_http_target t;
+	char method[16];
+	size_t mlen;
+	char path[256];              /* up to the '?' */
+	size_t plen;
+	bool has_length;
+	uint64_t length;             /* the request's content-length */
+	bool ended;                  /* the request is complete */
+	bool responded;
+	bool rejected;               /* answered before the body ended */
+	uint64_t got, bad;           /* request body: count, first mismatch */
+	bool small;                  /* response body: `answer`, not payload */
+	uint64_t size, queued, sent; /* response body bytes */
+	char answer[NB_HTTP_ANSWER_MAX];
+};
+
+struct nb_h2 {
+	gnutls_session_t tls;
+	const char *peer;
+	uint8_t *scratch;
+	size_t scratch_len;
+	size_t record;
+	nghttp2_session *sess;
+	struct stream *streams;      /* open streams, ours to free */
+	bool wpending;               /* gnutls holds a record for us */
+	bool eof;                    /* the client has finished sending */
+	uint8_t *out;                /* [out_off, out_len) not yet sent */
+	size_t out_off, out_len, out_cap;
+};
+
+static size_t min_sz(size_t a, uint64_t b)
+{
+	return b < a ? (size_t)b : a;
+}
+
+/* As in server_h1.c: -ECONNRESET when the connection is gone, else
+ * -EPROTO; the cause in the message. */
+static int tls_error(int err)
+{
+	if (err == GNUTLS_E_PREMATURE_TERMINATION || err == GNUTLS_E_PUSH_ERROR ||
+	    err == GNUTLS_E_PULL_ERROR)
+		return nb_fail(-ECONNRESET, "%s", gnutls_strerror(err));
+	return nb_fail(-EPROTO, "TLS: %s", gnutls_strerror(err));
+}
+
+/* Returns the count, 0 at a clean end of stream, -EAGAIN, or the errors of
+ * tls_error. */
+static ssize_t tls_read(struct nb_h2 *h)
+{
+	for (int i = 0; i < MAX_RETRIES; i++) {
+		ssize_t n = gnutls_record_recv(h->tls, h->scratch,
+					       h->scratch_len);
+
+		if (n >= 0)
+			return n;
+		if (n == GNUTLS_E_AGAIN)
+			return -EAGAIN;
+		if (n != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal((int)n))
+			return tls_error((int)n);
+	}
+	return nb_fail(-EPROTO, "TLS: too many warnings");
+}
+
+/* --- streams ----------------------------------------------------------- */
+
+/* A body under way on st: its progress and total (UINT64_MAX: unknown).
+ * Returns false when st has no unfinished body. */
+static bool unfinished(const struct stream *st, uint64_t *done, uint64_t *total)
+{
+	if (st->responded && !st->small && st->sent < st->size) {
+		*done = st->sent;
+		*total = st->size;
+		return true;
+	}
+	if (st->t.route == NB_ROUTE_UPLOAD && !st->ended && !st->rejected) {
+		*done = st->got;
+		*total = st->has_length ? st->length : UINT64_MAX;
+		return true;
+	}
+	return false;
+}
+
+/* "after X of N body bytes" (or "after X body bytes") into buf. */
+static void progress(char *buf, size_t len, uint64_t done, uint64_t total)
+{
+	if (total == UINT64_MAX)
+		snprintf(buf, len, "after %" PRIu64 " body bytes", done);
+	else
+		snprintf(buf, len, "after %" PRIu64 " of %" PRIu64
+			 " body bytes", done, total);
+}
+
+static void stream_unlink(struct nb_h2 *h, struct stream *st)
+{
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		h->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+}
+
+/* nghttp2: a request begins: its stream state. Returns 0, or
+ * NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE (out of memory: that stream is
+ * reset, the connection goes on). */
+static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f,
+			    void *ud)
+{
+	struct nb_h2 *h = ud;
+	struct stream *st;
+
+	if (f->hd.type != NGHTTP2_HEADERS ||
+	    f->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	st->id = f->hd.stream_id;
+	st->bad = UINT64_MAX;
+	st->next = h->streams;
+	if (h->streams)
+		h->streams->prev = st;
+	h->streams = st;
+	nghttp2_session_set_stream_user_data(s, st->id, st);
+	return 0;
+}
+
+/* Copies a header value into a fixed field; one too long for it becomes
+ * `instead`, which routes to an error. */
+static size_t keep(char *dst, size_t cap, const uint8_t *v, size_t len,
+		   const char *instead)
+{
+	if (len > cap) {
+		v = (const uint8_t *)instead;
+		len = strlen(instead);
+	}
+	memcpy(dst, v, len);
+	return len;
+}
+
+/* nghttp2: a request header field (validated by nghttp2): keeps :method,
+ * :path (without the query) and content-length. Returns 0. */
+static int on_header(nghttp2_session *s, const nghttp2_frame *f,
+		     const uint8_t *name, size_t nlen, const uint8_t *value,
+		     size_t vlen, uint8_t flags, void *ud)
+{
+	struct stream *st = nghttp2_session_get_stream_user_data(s,
+								 f->hd.stream_id);
+	const uint8_t *q;
+
+	(void)flags;
+	(void)ud;
+	if (!st || f->hd.type != NGHTTP2_HEADERS ||
+	    f->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;      /* trailers */
+	if (nlen == 7 && !memcmp(name, ":method", 7)) {
+		st->mlen = keep(st->method, sizeof(st->method), value, vlen, "?");
+	} else if (nlen == 5 && !memcmp(name, ":path", 5)) {
+		q = memchr(value, '?', vlen);
+		if (q)
+			vlen = (size_t)(q - value);
+		st->plen = keep(st->path, sizeof(st->path), value, vlen, "/?");
+	} else if (nlen == 14 && !memcmp(name, "content-length", 14)) {
+		/* nghttp2 has checked it is a number. */
+		st->has_length = true;
+		st->length = 0;
+		for (size_t i = 0; i < vlen && st->length <= NB_HTTP_MAX_SIZE; i++)
+			st->length = st->length * 10 + (uint64_t)(value[i] - '0');
+	}
+	return 0;
+}
+
+/* nghttp2: how many bytes the next DATA frame of a response carries (at
+ * most `length`); the bytes themselves are written by send_data
+ * (NO_COPY). Returns the count. */
+static ssize_t data_read(nghttp2_session *s, int32_t id, uint8_t *buf,
+			 size_t length, uint32_t *flags,
+			 nghttp2_data_source *src, void *ud)
+{
+	struct stream *st = src->ptr;
+	size_t n = min_sz(length, st->size - st->queued);
+
+	(void)s;
+	(void)id;
+	(void)buf;
+	(void)ud;
+	st->queued += n;
+	*flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+	if (st->queued == st->size)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (ssize_t)n;
+}
+
+/* nghttp2 (NO_COPY): writes a DATA frame into out: header, pad length,
+ * the body bytes (generated payload or the short answer), padding. Returns
+ * 0, NGHTTP2_ERR_PAUSE once out is above OUT_HIGH (mem_send returns), or
+ * NGHTTP2_ERR_WOULDBLOCK (the frame does not fit: nothing written, it is
+ * offered again later). */
+static int send_data(nghttp2_session *s, nghttp2_frame *f,
+		     const uint8_t *framehd, size_t length,
+		     nghttp2_data_source *src, void *ud)
+{
+	struct nb_h2 *h = ud;
+	struct stream *st = src->ptr;
+	size_t pad = f->data.padlen;
+	uint8_t *p;
+
+	(void)s;
+	if (h->out_cap - h->out_len < 9 + length + pad)
+		return NGHTTP2_ERR_WOULDBLOCK;
+	p = h->out + h->out_len;
+	memcpy(p, framehd, 9);
+	p += 9;
+	if (pad)
+		*p++ = (uint8_t)(pad - 1);
+	if (st->small)
+		memcpy(p, st->answer + st->sent, length);
+	else
+		nb_payload_fill(p, st->sent, length);
+	p += length;
+	if (pad > 1) {
+		memset(p, 0, pad - 1);
+		p += pad - 1;
+	}
+	st->sent += length;
+	h->out_len = (size_t)(p - h->out);
+	return h->out_len >= OUT_HIGH ? NGHTTP2_ERR_PAUSE : 0;
+}
+
+#define NV(n, v, vl)                                                         \
+	{(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vl),                 \
+	 NGHTTP2_NV_FLAG_NONE}
+
+/* Submits the response of a stream: the download, the upload answer or
+ * the error. Returns 0 or a negative nghttp2 error. */
+static int respond(nghttp2_session *s, struct stream *st)
+{
+	nghttp2_data_provider dp = {.source.ptr = st, .read_callback = data_read};
+	char status[8], length[24];
+	const char *type = "text/plain";
+	int code = st->t.status, n = 3;
+	nghttp2_nv nv[5];
+
+	st->responded = true;
+	if (st->t.route == NB_ROUTE_DOWNLOAD) {
+		st->size = st->t.head ? 0 : st->t.size;
+		type = "application/octet-stream";
+		snprintf(length, sizeof(length), "%" PRIu64, st->t.size);
+	} else {
+		st->small = true;
+		if (st->t.route == NB_ROUTE_UPLOAD) {
+			st->size = nb_http_answer(st->answer, st->got, st->bad,
+						  &code);
+			type = "application/json";
+		} else {
+			st->size = (uint64_t)snprintf(st->answer,
+						      sizeof(st->answer), "%s",
+						      nb_http_error_body(code));
+		}
+		snprintf(length, sizeof(length), "%" PRIu64, st->size);
+	}
+	snprintf(status, sizeof(status), "%d", code);
+	nv[0] = (nghttp2_nv)NV(":status", status, strlen(status));
+	nv[1] = (nghttp2_nv)NV("content-type", type, strlen(type));
+	nv[2] = (nghttp2_nv)NV("content-length", length, strlen(length));
+	if (st->t.route == NB_ROUTE_DOWNLOAD)
+		nv[n++] = (nghttp2_nv)NV("cache-control",
+					 "no-store, no-cache, must-revalidate",
+					 35);
+	return nghttp2_submit_response(s, st->id, nv, (size_t)n,
+				       st->size ? &dp : NULL);
+}
+
+/* An upload that can never be accepted: `status` now, then the stream is
+ * reset with NO_ERROR (the client need not send the rest). Returns 0 or a
+ * negative nghttp2 error. */
+static int reject(nghttp2_session *s, struct stream *st, int status)
+{
+	int rv;
+
+	st->rejected = true;
+	st->t.route = NB_ROUTE_ERROR;
+	st->t.status = status;
+	rv = respond(s, st);
+	if (!rv)
+		rv = nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id,
+					       NGHTTP2_NO_ERROR);
+	return rv;
+}
+
+/* nghttp2: a frame is complete. Request HEADERS are routed (an upload
+ * whose content-length is too large is refused at once); a request that
+ * has ended (END_STREAM) gets its response. Returns 0 (a response that
+ * cannot be submitted resets its stream), or NGHTTP2_ERR_CALLBACK_FAILURE
+ * on a fatal nghttp2 error. */
+static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)
+{
+	struct stream *st;
+	int rv = 0;
+
+	(void)ud;
+	if (f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA)
+		return 0;
+	st = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
+	if (!st || st->responded)
+		return 0;
+	if (f->hd.type == NGHTTP2_HEADERS &&
+	    f->headers.cat == NGHTTP2_HCAT_REQUEST) {
+		nb_http_route(st->method, st->mlen, st->path, st->plen, &st->t);
+		if (st->t.route == NB_ROUTE_UPLOAD && st->has_length &&
+		    st->length > NB_HTTP_MAX_SIZE)
+			rv = reject(s, st, 413);
+	}
+	if (!rv && !st->responded && (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+		st->ended = true;
+		rv = respond(s, st);
+	}
+	if (rv && nghttp2_is_fatal(rv))
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	if (rv)
+		nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id,
+					  NGHTTP2_INTERNAL_ERROR);
+	return 0;
+}
+
+/* nghttp2: request body bytes: counted and, for an upload, verified at
+ * their offset (the first mismatch is kept). Returns 0, or
+ * NGHTTP2_ERR_CALLBACK_FAILURE on a fatal nghttp2 error. */
+static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
+			 const uint8_t *data, size_t len, void *ud)
+{
+	struct stream *st = nghttp2_session_get_stream_user_data(s, id);
+
+	(void)flags;
+	(void)ud;
+	if (!st || st->responded)
+		return 0;
+	if (st->t.route == NB_ROUTE_UPLOAD && st->bad == UINT64_MAX)
+		nb_payload_check(data, st->got, len, &st->bad);
+	st->got += len;
+	if (st->t.route == NB_ROUTE_UPLOAD && st->got > NB_HTTP_MAX_SIZE &&
+	    nghttp2_is_fatal(reject(s, st, 413)))
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	return 0;
+}
+
+/* nghttp2: a stream is closed: one log line when a body was cut short
+ * (reset by the client), then its state is freed. Returns 0. */
+static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t code,
+			   void *ud)
+{
+	struct nb_h2 *h = ud;
+	struct stream *st = nghttp2_session_get_stream_user_data(s, id);
+	uint64_t done, total;
+	char what[96];
+
+	if (!st)
+		return 0;
+	if (unfinished(st, &done, &total)) {
+		progress(what, sizeof(what), done, total);
+		fprintf(stderr, "netbench serve: %s: stream %d closed %s (%s)\n",
+			h->peer, id, what, nghttp2_http2_strerror(code));
+	}
+	stream_unlink(h, st);
+	free(st);
+	return 0;
+}
+
+/* --- output ------------------------------------------------------------ */
+
+/* Appends what nghttp2 has to send to out, up to OUT_HIGH. Errors: -EPROTO,
+ * -ENOMEM. */
+static int pull(struct nb_h2 *h)
+{
+	while (h->out_len < OUT_HIGH) {
+		const uint8_t *p;
+		ssize_t n = nghttp2_session_mem_send(h->sess, &p);
+
+		if (n < 0)
+			return nb_fail(n == NGHTTP2_ERR_NOMEM ? -ENOMEM : -EPROTO,
+				       "HTTP/2: %s", nghttp2_strerror((int)n));
+		if (n == 0)
+			break;
+		if ((size_t)n > h->out_cap - h->out_len) {
+			/* A frame larger than the slack: cannot happen with
+			 * nghttp2's 16 KiB frames, but stay correct. */
+			uint8_t *o = realloc(h->out, h->out_len + (size_t)n);
+
+			if (!o)
+				return nb_fail(-ENOMEM, "out of memory");
+			h->out = o;
+			h->out_cap = h->out_len + (size_t)n;
+		}
+		memcpy(h->out + h->out_len, p, (size_t)n);
+		h->out_len += (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes out to gnutls in full records, pulling more from nghttp2 when less
+ * than a record is left; a short record only when nghttp2 has nothing more.
+ * Returns 0 (all written), EPOLLOUT (the socket is full), or the errors of
+ * pull and tls_error. */
+static int flush(struct nb_h2 *h, uint64_t *moved)
+{
+	int rv;
+
+	for (;;) {
+		size_t avail = h->out_len - h->out_off;
+		ssize_t n;
+
+		if (!h->wpending && avail < h->record) {
+			memmove(h->out, h->out + h->out_off, avail);
+			h->out_off = 0;
+			h->out_len = avail;
+			rv = pull(h);
+			if (rv)
+				return rv;
+			avail = h->out_len;
+			if (!avail)
+				return 0;
+		}
+		if (h->wpending)
+			n = gnutls_record_send(h->tls, NULL, 0);
+		else
+			n = gnutls_record_send(h->tls, h->out + h->out_off,
+					       min_sz(h->record, avail));
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			h->wpending = true;
+			if (n == GNUTLS_E_AGAIN)
+				return EPOLLOUT;
+			continue;
+		}
+		h->wpending = false;
+		if (n < 0)
+			return tls_error((int)n);
+		h->out_off += (size_t)n;
+		*moved += (uint64_t)n;
+	}
+}
+
+/* --- the connection ---------------------------------------------------- */
+
+/* The connection failed with rv (0: ended), nb_lasterr() saying why. When
+ * a body was under way it is a failure (-ECONNRESET if rv was 0) and the
+ * log line says how far the body got; else, and when nothing else failed,
+ * it is not. Returns 0, rv or -ECONNRESET. */
+static int lost(struct nb_h2 *h, int rv)
+{
+	char cause[160], what[96];
+	uint64_t done, total;
+
+	for (struct stream *st = h->streams; st; st = st->next) {
+		if (!unfinished(st, &done, &total))
+			continue;
+		snprintf(cause, sizeof(cause), "%s", nb_lasterr());
+		progress(what, sizeof(what), done, total);
+		return nb_fail(rv ? rv : -ECONNRESET,
+			       "connection closed %s (stream %d: %s)", what,
+			       st->id, cause);
+	}
+	return rv == -ECONNRESET ? 0 : rv;
+}
+
+/* Feeds n bytes of scratch to nghttp2. On an error it cannot answer itself
+ * (a bad preface, a flood) it is told to send GOAWAY, which is tried once.
+ * Returns 0 or -EPROTO/-ENOMEM. */
+static int feed(struct nb_h2 *h, size_t n, uint64_t *moved)
+{
+	ssize_t r = nghttp2_session_mem_recv(h->sess, h->scratch, n);
+
+	if (r >= 0)
+		return 0;
+	nghttp2_session_terminate_session(h->sess, NGHTTP2_PROTOCOL_ERROR);
+	if (!h->wpending)
+		flush(h, moved);
+	return nb_fail(r == NGHTTP2_ERR_NOMEM ? -ENOMEM : -EPROTO,
+		       "HTTP/2: %s", nghttp2_strerror((int)r));
+}
+
+int nb_h2_run(struct nb_h2 *h, uint64_t *moved)
+{
+	size_t budget = READ_BUDGET;
+	int ev, rv;
+
+	for (;;) {
+		ssize_t n;
+
+		ev = flush(h, moved);
+		if (ev < 0)
+			return lost(h, ev);
+		if (h->eof || !nghttp2_session_want_read(h->sess))
+			return ev;      /* finish writing, then over */
+		if (ev && h->out_len - h->out_off >= OUT_HIGH)
+			return ev;      /* backed up: read nothing more */
+		if (!budget)
+			return EPOLLIN | ev;
+		n = tls_read(h);
+		if (n == -EAGAIN)
+			return EPOLLIN | ev;
+		if (n <= 0) {
+			/* The client has gone (curl does not always send
+			 * close_notify): fine unless a body is under way. */
+			rv = lost(h, n ? (int)n : nb_fail(0, "end of stream"));
+			if (rv || n < 0)
+				return rv;
+			h->eof = true;
+			continue;
+		}
+		*moved += (uint64_t)n;
+		budget -= min_sz(budget, (uint64_t)n);
+		rv = feed(h, (size_t)n, moved);
+		if (rv)
+			return rv;
+	}
+}
+
+int nb_h2_new(gnutls_session_t tls, const char *peer, uint8_t *scratch,
+	      size_t scratch_len, struct nb_h2 **out)
+{
+	nghttp2_settings_entry iv[] = {
+		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS},
+		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, WINDOW},
+	};
+	nghttp2_session_callbacks *cbs;
+	size_t max = gnutls_record_get_max_size(tls);
+	struct nb_h2 *h;
+	int rv;
+
+	if (scratch_len < RECORD)
+		return nb_fail(-EINVAL, "scratch buffer too small");
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return nb_fail(-ENOMEM, "out of memory");
+	h->tls = tls;
+	h->peer = peer;
+	h->scratch = scratch;
+	h->scratch_len = scratch_len;
+	h->record = max && max < RECORD ? max : RECORD;
+	h->out_cap = OUT_CAP;
+	h->out = malloc(h->out_cap);
+	if (!h->out || nghttp2_session_callbacks_new(&cbs)) {
+		rv = nb_fail(-ENOMEM, "out of memory");
+		goto fail;
+	}
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
+								on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs,
+								  on_data_chunk);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
+							       on_stream_close);
+	nghttp2_session_callbacks_set_send_data_callback(cbs, send_data);
+	rv = nghttp2_session_server_new(&h->sess, cbs, h);
+	nghttp2_session_callbacks_del(cbs);
+	if (rv) {
+		rv = nb_fail(-ENOMEM, "HTTP/2: %s", nghttp2_strerror(rv));
+		goto fail;
+	}
+	/* The connection window is not set by SETTINGS: both are needed. */
+	if (nghttp2_submit_settings(h->sess, NGHTTP2_FLAG_NONE, iv, 2) ||
+	    nghttp2_session_set_local_window_size(h->sess, NGHTTP2_FLAG_NONE, 0,
+						  WINDOW)) {
+		rv = nb_fail(-ENOMEM, "HTTP/2: cannot queue SETTINGS");
+		goto fail;
+	}
+	*out = h;
+	return 0;
+fail:
+	nb_h2_free(h);
+	return rv;
+}
+
+void nb_h2_free(struct nb_h2 *h)
+{
+	struct stream *st;
+
+	if (!h)
+		return;
+	/* nghttp2_session_del does not call on_stream_close. */
+	nghttp2_session_del(h->sess);
+	while ((st = h->streams)) {
+		h->streams = st->next;
+		free(st);
+	}
+	free(h->out);
+	free(h);
+}
