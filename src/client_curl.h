@@ -1,4 +1,7 @@
-/* netbench: the HTTP/1.1 and HTTP/2 client, on libcurl (gnutls flavour).
+/* netbench: the HTTP/1.1 and HTTP/2 client, on libcurl (gnutls flavour)
+ * for HTTP/1.1; HTTP/2 is dispatched to client_h2.c (nghttp2 over gnutls),
+ * because libcurl 7.88.1 spins the CPU on HTTP/2 uploads and corrupts them
+ * when worked around (client_h2.h says how).
  *
  * Runs on the calling thread, which has entered the client namespace: an
  * IP-literal URL (no resolver thread), the certs/ CA trusted and the

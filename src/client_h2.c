@@ -29,8 +29,10 @@
 
 #define STALL_S 30.0
 #define WINDOW (16 * 1024 * 1024)
-/* Frames are pulled from nghttp2 while less than this is queued for TLS. */
-#define OUT_LOW (128 * 1024)
+/* Frames are pulled from nghttp2 while less than this is queued for TLS
+ * (an upload's series counts body bytes as they are framed: they reach the
+ * socket at most this much later). */
+#define OUT_LOW (64 * 1024)
 #define IN_BUF (64 * 1024)
 /* TLS records read per turn before stop requests are looked at again. */
 #define IN_BURST 64
@@ -411,6 +413,8 @@ static int on_data(nghttp2_session *s, uint8_t flags, int32_t sid,
 		c->last = now;
 		return 0;
 	}
+	if (c->x->abort_after && len > c->x->abort_after - c->off)
+		len = (size_t)(c->x->abort_after - c->off);   /* then abort */
 	if (len > c->x->size - c->off) {
 		h2c_fail(c, nb_fail(-EPROTO, "server sent more than %llu bytes",
 				    (unsigned long long)c->x->size));
