@@ -28,6 +28,7 @@
 #include "http_target.h"
 #include "interrupt.h"
 #include "payload.h"
+#include "rcvlowat.h"
 #include "thread.h"
 #include "tls.h"
 
@@ -51,7 +52,7 @@ struct cx {
 	double last;           /* last sign of progress */
 	uint64_t wire;         /* TCP bytes acked + received at the last look */
 	curl_socket_t fd;      /* the connection's socket, -1 until known */
-	struct nb_lowat lowat; /* downloads: SO_RCVLOWAT (client_h2.h) */
+	struct nb_lowat lowat; /* downloads: SO_RCVLOWAT (rcvlowat.h) */
 	bool reading;          /* the read callback has been called */
 	int err;               /* the first failure a callback recorded */
 	char body[NB_HTTP_ANSWER_MAX + 1];   /* answer (or error) body */

@@ -24,6 +24,7 @@
 #include "http_target.h"
 #include "interrupt.h"
 #include "payload.h"
+#include "rcvlowat.h"
 #include "thread.h"
 #include "tls.h"
 
@@ -36,15 +37,6 @@
 #define IN_BUF (64 * 1024)
 /* TLS records read per turn before stop requests are looked at again. */
 #define IN_BURST 64
-/* SO_RCVLOWAT (see nb_lowat_update): the least, the most, and how often
- * the socket's receive buffer is looked at again. */
-#define LOWAT_MIN 16384
-#define LOWAT_MAX (256 * 1024)
-#define LOWAT_RECHECK (256 * 1024)
-/* Body bytes that may sit in gnutls already (a partial record) plus
- * margin: within this much of the end the threshold is 1 again, so that
- * the end of the body is never waited for. */
-#define LOWAT_TAIL (2 * (16384 + 256))
 
 struct h2c {
 	const struct nb_xfer *x;
@@ -94,48 +86,6 @@ static void moved(struct h2c *c, uint64_t n, double now)
 		nb_series_add(c->x->series, now, n);
 	if (c->x->progress)
 		atomic_store(c->x->progress, c->off);
-}
-
-void nb_lowat_update(int fd, struct nb_lowat *l, uint64_t off, uint64_t left)
-{
-	int rcvbuf = 0;
-	socklen_t len = sizeof(rcvbuf);
-
-	if (l->tail)
-		return;
-	if (left <= (uint64_t)l->want + LOWAT_TAIL) {
-		l->want = 1;
-		l->tail = true;
-		return;
-	}
-	if (off < l->next)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len))
-		return;
-	/* About a round trip's worth of data before the next look. */
-	l->next = off + ((uint64_t)rcvbuf / 2 > LOWAT_RECHECK ?
-			 (uint64_t)rcvbuf / 2 : LOWAT_RECHECK);
-	if (rcvbuf > l->rcvbuf) {
-		/* Autotuning still grows the buffer: the connection is
-		 * ramping up, and a mark would slow it down. */
-		l->rcvbuf = rcvbuf;
-		l->want = 1;
-		return;
-	}
-	l->want = rcvbuf / 8;
-	if (l->want < LOWAT_MIN)
-		l->want = LOWAT_MIN;
-	if (l->want > LOWAT_MAX)
-		l->want = LOWAT_MAX;
-	if (left <= (uint64_t)l->want + LOWAT_TAIL)
-		l->want = 1;
-}
-
-void nb_lowat_set(int fd, struct nb_lowat *l, int v)
-{
-	if (v != l->set &&
-	    !setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)))
-		l->set = v;
 }
 
 static bool abort_due(struct h2c *c)
@@ -239,41 +189,6 @@ static int tcp_connect(struct h2c *c)
 }
 
 /* The "sha256//<base64>" pin of the server's certificate's key. */
-static int peer_pin(struct h2c *c, char *buf, size_t len)
-{
-	const gnutls_datum_t *certs;
-	unsigned int n = 0;
-	unsigned char spki[2048], digest[32];
-	size_t spki_len = sizeof(spki);
-	gnutls_datum_t raw = {digest, sizeof(digest)}, b64 = {0};
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_pubkey_t pub = NULL;
-	int rv = -EKEYREJECTED;
-
-	certs = gnutls_certificate_get_peers(c->tls, &n);
-	if (!certs || !n)
-		return nb_fail(rv, "the server sent no certificate");
-	if (gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) < 0 ||
-	    gnutls_pubkey_init(&pub) < 0 ||
-	    gnutls_pubkey_import_x509(pub, crt, 0) < 0 ||
-	    gnutls_pubkey_export(pub, GNUTLS_X509_FMT_DER, spki, &spki_len) < 0 ||
-	    gnutls_hash_fast(GNUTLS_DIG_SHA256, spki, spki_len, digest) < 0 ||
-	    gnutls_base64_encode2(&raw, &b64) < 0) {
-		nb_fail(rv, "cannot read the key of the server's certificate");
-		goto out;
-	}
-	snprintf(buf, len, "sha256//%.*s", (int)b64.size, (const char *)b64.data);
-	rv = 0;
-out:
-	gnutls_free(b64.data);
-	if (pub)
-		gnutls_pubkey_deinit(pub);
-	if (crt)
-		gnutls_x509_crt_deinit(crt);
-	return rv;
-}
-
 static int tls_setup(struct h2c *c, const char *ca)
 {
 	static const gnutls_datum_t alpn[2] = {
@@ -347,7 +262,7 @@ static int handshake(struct h2c *c, const char *pin)
 		return nb_fail(-EPROTO, "TLS handshake with %s:%u: %s",
 			       x->server_addr, x->port, gnutls_strerror(rv));
 	}
-	rv = peer_pin(c, got, sizeof(got));
+	rv = nb_tls_peer_pin(c->tls, got, sizeof(got));
 	if (rv)
 		return rv;
 	if (strcmp(got, pin))

@@ -142,39 +142,68 @@ out:
 	return rv;
 }
 
-int nb_tls_cert_pin(const char *cert, char *buf, size_t len)
+/* The pin of crt's public key: base64 of the SHA-256 of its DER
+ * SubjectPublicKeyInfo. Errors: -EINVAL, -ENAMETOOLONG (buf too small). */
+static int crt_pin(gnutls_x509_crt_t crt, char *buf, size_t len)
 {
-	unsigned char spki[1024], digest[32];
+	unsigned char spki[2048], digest[32];
 	size_t spki_len = sizeof(spki);
 	gnutls_datum_t raw = {digest, sizeof(digest)}, b64 = {0};
-	gnutls_x509_crt_t crt;
 	gnutls_pubkey_t pub = NULL;
-	int rv;
+	int rv = -EINVAL;
 
-	rv = load_cert(cert, &crt);
-	if (rv)
-		return rv;
-	rv = -EINVAL;
 	if (gnutls_pubkey_init(&pub) < 0 ||
 	    gnutls_pubkey_import_x509(pub, crt, 0) < 0 ||
 	    gnutls_pubkey_export(pub, GNUTLS_X509_FMT_DER, spki, &spki_len) < 0 ||
 	    gnutls_hash_fast(GNUTLS_DIG_SHA256, spki, spki_len, digest) < 0 ||
-	    gnutls_base64_encode2(&raw, &b64) < 0) {
-		nb_fail(rv, "%s: cannot compute the key's pin", cert);
+	    gnutls_base64_encode2(&raw, &b64) < 0)
 		goto out;
-	}
+	rv = -ENAMETOOLONG;
 	if ((size_t)snprintf(buf, len, "sha256//%.*s", (int)b64.size,
-			     (const char *)b64.data) >= len) {
-		rv = nb_fail(-ENAMETOOLONG, "pin buffer too small");
+			     (const char *)b64.data) >= len)
 		goto out;
-	}
 	rv = 0;
 out:
 	gnutls_free(b64.data);
 	if (pub)
 		gnutls_pubkey_deinit(pub);
-	gnutls_x509_crt_deinit(crt);
 	return rv;
+}
+
+int nb_tls_cert_pin(const char *cert, char *buf, size_t len)
+{
+	gnutls_x509_crt_t crt;
+	int rv;
+
+	rv = load_cert(cert, &crt);
+	if (rv)
+		return rv;
+	rv = crt_pin(crt, buf, len);
+	gnutls_x509_crt_deinit(crt);
+	if (rv)
+		return nb_fail(rv, "%s: cannot compute the key's pin", cert);
+	return 0;
+}
+
+int nb_tls_peer_pin(gnutls_session_t s, char *buf, size_t len)
+{
+	const gnutls_datum_t *certs;
+	gnutls_x509_crt_t crt = NULL;
+	unsigned int n = 0;
+	int rv;
+
+	certs = gnutls_certificate_get_peers(s, &n);
+	if (!certs || !n)
+		return nb_fail(-EKEYREJECTED, "the server sent no certificate");
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return nb_fail(-ENOMEM, "gnutls: out of memory");
+	rv = gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) < 0 ?
+		     -EINVAL : crt_pin(crt, buf, len);
+	gnutls_x509_crt_deinit(crt);
+	if (rv)
+		return nb_fail(-EKEYREJECTED, "cannot read the key of the "
+			       "server's certificate");
+	return 0;
 }
 
 int64_t nb_tls_cert_seconds_left(const char *cert, int *rv)

@@ -39,6 +39,10 @@ int nb_tls_read_pin(char *buf, size_t len);
  * computed. Errors: as nb_tls_server_creds. */
 int nb_tls_cert_pin(const char *cert, char *buf, size_t len);
 
+/* The pin of the certificate the peer of session s presented (its first,
+ * the leaf). Errors: -EKEYREJECTED (no certificate, or an unreadable one). */
+int nb_tls_peer_pin(gnutls_session_t s, char *buf, size_t len);
+
 /* Seconds from now until the certificate in the PEM file expires (negative
  * once it has). Errors: as nb_tls_server_creds, returned in *rv. */
 int64_t nb_tls_cert_seconds_left(const char *cert, int *rv);
