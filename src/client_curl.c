@@ -11,6 +11,7 @@
  */
 #include "client_curl.h"
 #include "client_h2.h"
+#include "client_xfer.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -32,7 +33,6 @@
 #include "thread.h"
 #include "tls.h"
 
-#define STALL_S 30.0
 #define CONNECT_TIMEOUT_MS 30000L
 /* curl's receive buffer (default 16 KiB): bigger means fewer write calls
  * per TLS record burst. */
@@ -41,23 +41,12 @@
 #define UPLOAD_BUFFER (2L * 1024 * 1024)
 
 struct cx {
-	const struct nb_xfer *x;
+	struct nb_cxfer t;     /* progress, timing, answer (client_xfer.h) */
 	CURL *easy;
 	int seen_major;        /* HTTP major version of the last status line */
-	long status;           /* of the last status line */
-	uint64_t off;          /* body bytes verified (down) or handed (up) */
 	uint64_t sent;         /* upload: body bytes curl wrote to the socket */
-	double t0;             /* timing start; 0 until known */
-	double t_end;          /* download: last body byte */
-	double last;           /* last sign of progress */
-	uint64_t wire;         /* TCP bytes acked + received at the last look */
 	curl_socket_t fd;      /* the connection's socket, -1 until known */
 	struct nb_lowat lowat; /* downloads: SO_RCVLOWAT (rcvlowat.h) */
-	bool reading;          /* the read callback has been called */
-	int err;               /* the first failure a callback recorded */
-	char body[NB_HTTP_ANSWER_MAX + 1];   /* answer (or error) body */
-	size_t blen;
-	bool body_long;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -71,31 +60,6 @@ static void global_init(void)
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Records the first failure of a callback (later ones are consequences). */
-static void cx_fail(struct cx *c, int rv)
-{
-	if (!c->err)
-		c->err = rv;
-}
-
-/* Body bytes moved at `now` (`total` so far): series and progress. */
-static void moved(struct cx *c, uint64_t n, uint64_t total, double now)
-{
-	c->last = now;
-	if (c->x->series)
-		nb_series_add(c->x->series, now, n);
-	if (c->x->progress)
-		atomic_store(c->x->progress, total);
-}
-
 /* An upload moves when curl writes body bytes to the socket, not when the
  * read callback hands it up to UPLOAD_BUFFER at a time (2 MiB: 1.7 s at
  * 10 Mbit/s, which would make the series lumpy). */
@@ -103,25 +67,15 @@ static void upload_sent(struct cx *c)
 {
 	curl_off_t ul = 0;
 
-	if (c->x->dir != NB_UPLOAD)
+	if (c->t.x->dir != NB_UPLOAD)
 		return;
 	curl_easy_getinfo(c->easy, CURLINFO_SIZE_UPLOAD_T, &ul);
 	if ((uint64_t)ul > c->sent) {
 		uint64_t n = (uint64_t)ul - c->sent;
 
 		c->sent = (uint64_t)ul;
-		moved(c, n, c->sent, nb_now());
+		nb_cxfer_moved(&c->t, n, c->sent, nb_now());
 	}
-}
-
-static bool abort_due(struct cx *c)
-{
-	if (!c->x->abort_after || c->off < c->x->abort_after)
-		return false;
-	cx_fail(c, nb_fail(-ECONNABORTED,
-			   "client aborted after %llu bytes (fault injection)",
-			   (unsigned long long)c->off));
-	return true;
 }
 
 /* Right before the request is sent, on the established connection. */
@@ -133,10 +87,7 @@ static int on_prereq(void *ud, char *pip, char *lip, int pport, int lport)
 	(void)lip;
 	(void)pport;
 	(void)lport;
-	c->t0 = nb_now();
-	c->last = c->t0;
-	if (c->x->series)
-		c->x->series->t0 = c->t0;
+	nb_cxfer_start(&c->t, nb_now());
 	return CURL_PREREQFUNC_OK;
 }
 
@@ -165,10 +116,10 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &status) == 3 ||
 	    sscanf(line, "HTTP/%d %d", &major, &status) == 2) {
 		c->seen_major = major;
-		c->status = status;
+		c->t.status = status;
 	}
 	if (c->seen_major != 1) {
-		cx_fail(c, nb_fail(-EPROTONOSUPPORT, "server answered over "
+		nb_cxfer_fail(&c->t, nb_fail(-EPROTONOSUPPORT, "server answered over "
 				   "HTTP/%d, not HTTP/1.1", c->seen_major));
 		return 0;
 	}
@@ -176,121 +127,29 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud)
 }
 
 /* Keeps the first NB_HTTP_ANSWER_MAX bytes of a body that is not payload. */
-static void keep_body(struct cx *c, const char *p, size_t len)
-{
-	size_t room = NB_HTTP_ANSWER_MAX - c->blen;
-
-	if (len > room) {
-		c->body_long = true;
-		len = room;
-	}
-	memcpy(c->body + c->blen, p, len);
-	c->blen += len;
-	c->body[c->blen] = '\0';
-}
-
 static size_t on_write(char *p, size_t sz, size_t n, void *ud)
 {
 	struct cx *c = ud;
 	size_t len = sz * n;
-	double now = nb_now();
-	uint64_t bad;
+	long got;
 
-	if (c->err)
+	if (c->t.err)
 		return 0;
-	if (c->x->dir == NB_UPLOAD || c->status != 200) {
-		keep_body(c, p, len);
-		c->last = now;
-		return len;
-	}
-	if (c->x->abort_after && len > c->x->abort_after - c->off)
-		len = (size_t)(c->x->abort_after - c->off);   /* then abort */
-	if (len > c->x->size - c->off) {
-		cx_fail(c, nb_fail(-EPROTO, "server sent more than %llu bytes",
-				   (unsigned long long)c->x->size));
+	got = nb_cxfer_take(&c->t, p, len, nb_now());
+	if (got < 0)
 		return 0;
-	}
-	if (nb_payload_check((const uint8_t *)p, c->off, len, &bad)) {
-		cx_fail(c, nb_fail(-EBADMSG, "payload mismatch at byte %llu",
-				   (unsigned long long)bad));
-		return 0;
-	}
-	c->off += len;
-	c->t_end = now;
-	moved(c, len, c->off, now);
-	if (c->fd != CURL_SOCKET_BAD)
-		nb_lowat_update(c->fd, &c->lowat, c->off, c->x->size - c->off);
-	return abort_due(c) ? 0 : len;
+	if (got && c->fd != CURL_SOCKET_BAD)
+		nb_lowat_update(c->fd, &c->lowat, c->t.off,
+				c->t.x->size - c->t.off);
+	return len;
 }
 
 static size_t on_read(char *buf, size_t sz, size_t n, void *ud)
 {
 	struct cx *c = ud;
-	size_t len = sz * n;
-	uint64_t left = c->x->size - c->off;
-	double now = nb_now();
+	long got = nb_cxfer_give(&c->t, (uint8_t *)buf, sz * n, nb_now());
 
-	if (c->err || abort_due(c))
-		return CURL_READFUNC_ABORT;
-	if (!c->reading) {
-		/* The upload's time starts at its first body byte. */
-		c->reading = true;
-		c->t0 = now;
-		if (c->x->series)
-			c->x->series->t0 = now;
-	}
-	if (c->x->abort_after && c->x->abort_after - c->off < left)
-		left = c->x->abort_after - c->off;
-	if (len > left)
-		len = (size_t)left;
-	if (!len)
-		return 0;
-	nb_payload_fill((uint8_t *)buf, c->off, len);
-	c->off += len;
-	c->last = now;
-	return len;
-}
-
-/* TCP bytes acked + received on the connection: progress on the wire that
- * the callbacks do not see (a full send buffer draining at 1 Mbit/s). */
-static uint64_t wire_bytes(const struct cx *c)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (c->fd == CURL_SOCKET_BAD ||
-	    getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return 0;
-	return ti.tcpi_bytes_acked + ti.tcpi_bytes_received;
-}
-
-/* Returns 0 while the transfer may go on; -ECANCELED, -EINTR, -ETIMEDOUT. */
-static int should_end(struct cx *c)
-{
-	double now;
-	uint64_t w;
-
-	if (c->x->self && nb_thread_should_stop(c->x->self))
-		return nb_fail(-ECANCELED, "transfer stopped");
-	if (nb_interrupted())
-		return nb_fail(-EINTR, "interrupted");
-	now = nb_now();
-	if (now - c->last <= 1.0)
-		return 0;
-	w = wire_bytes(c);
-	if (w != c->wire) {
-		c->wire = w;
-		c->last = now;
-		return 0;
-	}
-	if (now - c->last > STALL_S)
-		return nb_fail(-ETIMEDOUT, "no progress for %.0f s (%llu of "
-			       "%llu body bytes %s)", STALL_S,
-			       (unsigned long long)c->off,
-			       (unsigned long long)c->x->size,
-			       c->x->dir == NB_DOWNLOAD ? "received" : "sent");
-	return 0;
+	return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
 }
 
 #define SET(opt, val)                                                          \
@@ -301,7 +160,7 @@ static int should_end(struct cx *c)
 
 static int configure(struct cx *c, const char *ca, const char *pin)
 {
-	const struct nb_xfer *x = c->x;
+	const struct nb_xfer *x = c->t.x;
 	char url[128];
 
 	if (x->dir == NB_DOWNLOAD)
@@ -363,7 +222,7 @@ static int run(struct cx *c, CURLM *m, CURLcode *rc)
 		upload_sent(c);
 		if (!running)
 			break;
-		rv = should_end(c);
+		rv = nb_cxfer_should_end(&c->t, c->fd);
 		if (rv)
 			return rv;
 		/* The receive mark only while waiting: curl polls the socket
@@ -393,7 +252,7 @@ static const char *errtext(const struct cx *c, CURLcode rc)
 /* curl's failure as a negative errno with a message. */
 static int curl_error(struct cx *c, CURLcode rc, const char *pin)
 {
-	const struct nb_xfer *x = c->x;
+	const struct nb_xfer *x = c->t.x;
 	long oserr = 0;
 
 	curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
@@ -415,7 +274,7 @@ static int curl_error(struct cx *c, CURLcode rc, const char *pin)
 		return nb_fail(-ENOENT, "TLS: %s", errtext(c, rc));
 	case CURLE_PARTIAL_FILE:
 		return nb_fail(-EPROTO, "short transfer: %llu of %llu bytes (%s)",
-			       (unsigned long long)c->off,
+			       (unsigned long long)c->t.off,
 			       (unsigned long long)x->size, errtext(c, rc));
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_WEIRD_SERVER_REPLY:
@@ -438,53 +297,26 @@ static int curl_error(struct cx *c, CURLcode rc, const char *pin)
 	}
 }
 
-/* What the server answered, checked. */
+/* What the server answered, checked: over HTTP/1.1, then as every
+ * client checks it. */
 static int check_answer(struct cx *c)
 {
-	const struct nb_xfer *x = c->x;
 	long httpv = 0;
-	char verdict[NB_HTTP_ANSWER_MAX];
-	uint64_t bytes;
-	bool ok;
 
 	curl_easy_getinfo(c->easy, CURLINFO_HTTP_VERSION, &httpv);
 	if (httpv != CURL_HTTP_VERSION_1_1)
 		return nb_fail(-EPROTONOSUPPORT, "server answered over HTTP/%s, "
 			       "not HTTP/1.1",
 			       httpv == CURL_HTTP_VERSION_2_0 ? "2" : "1.0");
-	if (x->dir == NB_DOWNLOAD) {
-		if (c->status != 200)
-			return nb_fail(-EPROTO, "server answered %ld: %.*s",
-				       c->status, (int)strcspn(c->body, "\r\n"),
-				       c->body);
-		if (c->off != x->size)
-			return nb_fail(-EPROTO, "short transfer: %llu of %llu bytes",
-				       (unsigned long long)c->off,
-				       (unsigned long long)x->size);
-		return 0;
-	}
-	if ((c->status != 200 && c->status != 422) || c->body_long ||
-	    nb_http_answer_parse(c->body, c->blen, &bytes, &ok, verdict,
-				 sizeof(verdict)))
-		return nb_fail(-EPROTO, "server answered %ld: %.*s", c->status,
-			       (int)strcspn(c->body, "\r\n"), c->body);
-	if (c->status == 422 || !ok)
-		return nb_fail(-EBADMSG, "server verdict: %s (%llu of %llu bytes)",
-			       verdict, (unsigned long long)bytes,
-			       (unsigned long long)x->size);
-	if (bytes != x->size)
-		return nb_fail(-EPROTO, "server counted %llu of %llu bytes",
-			       (unsigned long long)bytes,
-			       (unsigned long long)x->size);
-	return 0;
+	return nb_cxfer_check_answer(&c->t);
 }
 
 int nb_curl_transfer(const struct nb_xfer *x, int version,
 		     struct nb_xfer_result *r)
 {
-	struct cx c = {.x = x, .fd = CURL_SOCKET_BAD, .lowat = NB_LOWAT_INIT};
+	struct cx c = {.fd = CURL_SOCKET_BAD, .lowat = NB_LOWAT_INIT};
 	char ca[4096], pin[128];
-	double cpu0 = thread_cpu(), done;
+	double cpu0 = nb_thread_cpu(), done;
 	CURLM *m = NULL;
 	CURLcode rc = CURLE_OK;
 	int rv;
@@ -494,15 +326,7 @@ int nb_curl_transfer(const struct nb_xfer *x, int version,
 		return nb_h2_transfer(x, r);
 	if (version != 1)
 		return nb_fail(-EINVAL, "HTTP version %d: 1 or 2", version);
-	if (x->size > NB_HTTP_MAX_SIZE)
-		return nb_fail(-EINVAL, "size %llu: at most %llu",
-			       (unsigned long long)x->size, NB_HTTP_MAX_SIZE);
-	rv = nb_certs_path("ca.pem", ca, sizeof(ca));
-	if (rv)
-		return rv;
-	if (access(ca, R_OK))
-		return nb_fail(-errno, "cannot read %s: %s", ca, strerror(errno));
-	rv = nb_tls_read_pin(pin, sizeof(pin));
+	rv = nb_cxfer_init(&c.t, x, ca, sizeof(ca), pin, sizeof(pin));
 	if (rv)
 		return rv;
 	pthread_once(&global_once, global_init);
@@ -510,7 +334,7 @@ int nb_curl_transfer(const struct nb_xfer *x, int version,
 		return nb_fail(-ENOMEM, "curl_global_init: %s",
 			       curl_easy_strerror(global_rc));
 
-	c.last = nb_now();
+	c.t.last = nb_now();   /* the stall clock starts after the set-up */
 	c.easy = curl_easy_init();
 	m = curl_multi_init();
 	if (!c.easy || !m) {
@@ -529,8 +353,8 @@ int nb_curl_transfer(const struct nb_xfer *x, int version,
 	curl_multi_remove_handle(m, c.easy);
 	if (rv)
 		goto out;
-	if (c.err) {
-		rv = c.err;
+	if (c.t.err) {
+		rv = c.t.err;
 		goto out;
 	}
 	if (rc != CURLE_OK) {
@@ -542,15 +366,15 @@ int nb_curl_transfer(const struct nb_xfer *x, int version,
 		goto out;
 	r->bytes = x->size;
 	if (x->dir == NB_DOWNLOAD)
-		r->seconds = (x->size ? c.t_end : done) - c.t0;
+		r->seconds = (x->size ? c.t.t_end : done) - c.t.t0;
 	else
-		r->seconds = done - c.t0;
+		r->seconds = done - c.t.t0;
 out:
 	/* The connection closes here, before the CPU is read. */
 	if (m)
 		curl_multi_cleanup(m);
 	if (c.easy)
 		curl_easy_cleanup(c.easy);
-	r->client_cpu_s = thread_cpu() - cpu0;
+	r->client_cpu_s = nb_thread_cpu() - cpu0;
 	return rv;
 }

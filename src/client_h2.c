@@ -1,5 +1,6 @@
 /* netbench: the HTTP/2 client, on nghttp2 over gnutls (see client_h2.h). */
 #include "client_h2.h"
+#include "client_xfer.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,7 +29,6 @@
 #include "thread.h"
 #include "tls.h"
 
-#define STALL_S 30.0
 #define WINDOW (16 * 1024 * 1024)
 /* Frames are pulled from nghttp2 while less than this is queued for TLS
  * (an upload's series counts body bytes as they are framed: they reach the
@@ -39,7 +39,7 @@
 #define IN_BURST 64
 
 struct h2c {
-	const struct nb_xfer *x;
+	struct nb_cxfer t;     /* progress, timing, answer (client_xfer.h) */
 	int fd;
 	gnutls_certificate_credentials_t cred;
 	gnutls_session_t tls;
@@ -50,96 +50,11 @@ struct h2c {
 	size_t ohead, olen, ocap;
 	bool tls_again;        /* a record is half sent: resume with NULL, 0 */
 	uint8_t *ibuf;
-	int status;            /* :status of the last response HEADERS */
 	bool closed;           /* the stream is closed ... */
 	uint32_t close_code;   /* ... with this error code */
 	bool eof;              /* the server closed the connection */
-	uint64_t off;          /* body bytes verified (down) or framed (up) */
-	double t0, t_end, last;
-	uint64_t wire;         /* TCP bytes acked + received at the last look */
-	bool reading;          /* the body generator has been called */
 	struct nb_lowat lowat;
-	int err;               /* the first failure a callback recorded */
-	char body[NB_HTTP_ANSWER_MAX + 1];
-	size_t blen;
-	bool body_long;
 };
-
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void h2c_fail(struct h2c *c, int rv)
-{
-	if (!c->err)
-		c->err = rv;
-}
-
-static void moved(struct h2c *c, uint64_t n, double now)
-{
-	c->last = now;
-	if (c->x->series)
-		nb_series_add(c->x->series, now, n);
-	if (c->x->progress)
-		atomic_store(c->x->progress, c->off);
-}
-
-static bool abort_due(struct h2c *c)
-{
-	if (!c->x->abort_after || c->off < c->x->abort_after)
-		return false;
-	h2c_fail(c, nb_fail(-ECONNABORTED,
-			    "client aborted after %llu bytes (fault injection)",
-			    (unsigned long long)c->off));
-	return true;
-}
-
-/* --- progress, stop requests ------------------------------------------ */
-
-static uint64_t wire_bytes(const struct h2c *c)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return 0;
-	return ti.tcpi_bytes_acked + ti.tcpi_bytes_received;
-}
-
-/* 0 while the transfer may go on; -ECANCELED, -EINTR, -ETIMEDOUT. Progress
- * is a body byte moved or, failing that, TCP bytes acked or received (a
- * full send buffer draining slowly). */
-static int should_end(struct h2c *c)
-{
-	double now;
-	uint64_t w;
-
-	if (c->x->self && nb_thread_should_stop(c->x->self))
-		return nb_fail(-ECANCELED, "transfer stopped");
-	if (nb_interrupted())
-		return nb_fail(-EINTR, "interrupted");
-	now = nb_now();
-	if (now - c->last <= 1.0)
-		return 0;
-	w = wire_bytes(c);
-	if (w != c->wire) {
-		c->wire = w;
-		c->last = now;
-		return 0;
-	}
-	if (now - c->last > STALL_S)
-		return nb_fail(-ETIMEDOUT, "no progress for %.0f s (%llu of "
-			       "%llu body bytes %s)", STALL_S,
-			       (unsigned long long)c->off,
-			       (unsigned long long)c->x->size,
-			       c->x->dir == NB_DOWNLOAD ? "received" : "sent");
-	return 0;
-}
 
 /* Waits up to NB_POLL_MS for `events` on the socket. */
 static int wait_fd(struct h2c *c, short events, int timeout_ms)
@@ -155,7 +70,7 @@ static int wait_fd(struct h2c *c, short events, int timeout_ms)
 
 static int tcp_connect(struct h2c *c)
 {
-	const struct nb_xfer *x = c->x;
+	const struct nb_xfer *x = c->t.x;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(x->port)};
 	socklen_t len = sizeof(int);
 	int one = 1, err = 0, rv;
@@ -174,7 +89,7 @@ static int tcp_connect(struct h2c *c)
 	for (;;) {
 		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 
-		rv = should_end(c);
+		rv = nb_cxfer_should_end(&c->t, c->fd);
 		if (rv)
 			return rv;
 		if (poll(&p, 1, NB_POLL_MS) > 0)
@@ -184,7 +99,7 @@ static int tcp_connect(struct h2c *c)
 	if (err)
 		return nb_fail(-err, "connect to %s:%u: %s", x->server_addr,
 			       x->port, strerror(err));
-	c->last = nb_now();
+	c->t.last = nb_now();
 	return 0;
 }
 
@@ -218,14 +133,14 @@ static int tls_setup(struct h2c *c, const char *ca)
 		return nb_fail(-EINVAL, "gnutls: cannot configure the session");
 	/* An IP literal is checked against the certificate's IP SANs; no SNI
 	 * (RFC 6066 has none for addresses). */
-	gnutls_session_set_verify_cert(c->tls, c->x->server_addr, 0);
+	gnutls_session_set_verify_cert(c->tls, c->t.x->server_addr, 0);
 	gnutls_transport_set_int(c->tls, c->fd);
 	return 0;
 }
 
 static int handshake(struct h2c *c, const char *pin)
 {
-	const struct nb_xfer *x = c->x;
+	const struct nb_xfer *x = c->t.x;
 	gnutls_datum_t proto = {0}, text = {0};
 	char got[128];
 	int rv;
@@ -235,7 +150,7 @@ static int handshake(struct h2c *c, const char *pin)
 		if (rv == GNUTLS_E_SUCCESS)
 			break;
 		if (rv == GNUTLS_E_AGAIN || rv == GNUTLS_E_INTERRUPTED) {
-			rv = should_end(c);
+			rv = nb_cxfer_should_end(&c->t, c->fd);
 			if (!rv)
 				rv = wait_fd(c, gnutls_record_get_direction(c->tls) ?
 						POLLOUT : POLLIN, NB_POLL_MS);
@@ -274,7 +189,7 @@ static int handshake(struct h2c *c, const char *pin)
 			       "HTTP/1.1, not HTTP/2 (ALPN: %.*s)",
 			       proto.size ? (int)proto.size : 4,
 			       proto.size ? (const char *)proto.data : "none");
-	c->last = nb_now();
+	c->t.last = nb_now();
 	return 0;
 }
 
@@ -294,58 +209,30 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
 	if (nlen == 7 && !memcmp(name, ":status", 7) && vlen < sizeof(v)) {
 		memcpy(v, value, vlen);
 		v[vlen] = '\0';
-		c->status = atoi(v);
+		c->t.status = atoi(v);
 	}
 	return 0;
-}
-
-static void keep_body(struct h2c *c, const uint8_t *p, size_t len)
-{
-	size_t room = NB_HTTP_ANSWER_MAX - c->blen;
-
-	if (len > room) {
-		c->body_long = true;
-		len = room;
-	}
-	memcpy(c->body + c->blen, p, len);
-	c->blen += len;
-	c->body[c->blen] = '\0';
 }
 
 static int on_data(nghttp2_session *s, uint8_t flags, int32_t sid,
 		   const uint8_t *p, size_t len, void *ud)
 {
 	struct h2c *c = ud;
-	double now = nb_now();
-	uint64_t bad;
+	long got;
 
 	(void)s;
 	(void)flags;
 	if (sid != c->sid)
 		return 0;
-	if (c->x->dir == NB_UPLOAD || c->status != 200) {
-		keep_body(c, p, len);
-		c->last = now;
-		return 0;
-	}
-	if (c->x->abort_after && len > c->x->abort_after - c->off)
-		len = (size_t)(c->x->abort_after - c->off);   /* then abort */
-	if (len > c->x->size - c->off) {
-		h2c_fail(c, nb_fail(-EPROTO, "server sent more than %llu bytes",
-				    (unsigned long long)c->x->size));
+	got = nb_cxfer_take(&c->t, p, len, nb_now());
+	if (got < 0)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	if (got) {
+		nb_lowat_update(c->fd, &c->lowat, c->t.off,
+				c->t.x->size - c->t.off);
+		nb_lowat_set(c->fd, &c->lowat, c->lowat.want);
 	}
-	if (nb_payload_check(p, c->off, len, &bad)) {
-		h2c_fail(c, nb_fail(-EBADMSG, "payload mismatch at byte %llu",
-				    (unsigned long long)bad));
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	}
-	c->off += len;
-	c->t_end = now;
-	moved(c, len, now);
-	nb_lowat_update(c->fd, &c->lowat, c->off, c->x->size - c->off);
-	nb_lowat_set(c->fd, &c->lowat, c->lowat.want);
-	return abort_due(c) ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
+	return 0;
 }
 
 static int on_close(nghttp2_session *s, int32_t sid, uint32_t code, void *ud)
@@ -366,32 +253,19 @@ static ssize_t gen_body(nghttp2_session *s, int32_t sid, uint8_t *buf,
 			void *ud)
 {
 	struct h2c *c = ud;
-	uint64_t left = c->x->size - c->off;
 	double now = nb_now();
+	long got = nb_cxfer_give(&c->t, buf, len, now);
 
 	(void)s;
 	(void)sid;
 	(void)src;
-	if (c->err || abort_due(c))
+	if (got < 0)
 		return NGHTTP2_ERR_DEFERRED;
-	if (!c->reading) {
-		/* The upload's time starts at its first body byte. */
-		c->reading = true;
-		c->t0 = now;
-		if (c->x->series)
-			c->x->series->t0 = now;
-	}
-	if (c->x->abort_after && c->x->abort_after - c->off < left)
-		left = c->x->abort_after - c->off;
-	if (len > left)
-		len = (size_t)left;
-	nb_payload_fill(buf, c->off, len);
-	c->off += len;
-	if (c->off == c->x->size)
+	if (c->t.off == c->t.x->size)
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
-	if (len)
-		moved(c, len, now);
-	return (ssize_t)len;
+	if (got)
+		nb_cxfer_moved(&c->t, (uint64_t)got, c->t.off, now);
+	return got;
 }
 
 static int h2_setup(struct h2c *c)
@@ -429,7 +303,7 @@ static int h2_setup(struct h2c *c)
 
 static int submit(struct h2c *c)
 {
-	const struct nb_xfer *x = c->x;
+	const struct nb_xfer *x = c->t.x;
 	char path[48], auth[64], clen[24];
 	nghttp2_data_provider body = {.read_callback = gen_body};
 	bool up = x->dir == NB_UPLOAD;
@@ -500,8 +374,8 @@ static int pump_out(struct h2c *c)
 	for (;;) {
 		while (c->olen - c->ohead < OUT_LOW) {
 			n = nghttp2_session_mem_send(c->h2, &p);
-			if (c->err)
-				return c->err;
+			if (c->t.err)
+				return c->t.err;
 			if (n < 0)
 				return nb_fail(-EPROTO, "HTTP/2: %s",
 					       nghttp2_strerror((int)n));
@@ -522,7 +396,7 @@ static int pump_out(struct h2c *c)
 		}
 		if (n < 0)
 			return nb_fail(-ECONNRESET, "TLS send to %s:%u: %s",
-				       c->x->server_addr, c->x->port,
+				       c->t.x->server_addr, c->t.x->port,
 				       gnutls_strerror((int)n));
 		c->tls_again = false;
 		c->ohead += (size_t)n;
@@ -552,13 +426,13 @@ static int pump_in(struct h2c *c, bool *more)
 			if (!gnutls_error_is_fatal((int)n))
 				continue;
 			return nb_fail(-ECONNRESET, "TLS receive from %s:%u: %s",
-				       c->x->server_addr, c->x->port,
+				       c->t.x->server_addr, c->t.x->port,
 				       gnutls_strerror((int)n));
 		}
-		c->last = nb_now();
+		c->t.last = nb_now();
 		m = nghttp2_session_mem_recv(c->h2, c->ibuf, (size_t)n);
-		if (c->err)
-			return c->err;
+		if (c->t.err)
+			return c->t.err;
 		if (m < 0)
 			return nb_fail(-EPROTO, "HTTP/2: %s",
 				       nghttp2_strerror((int)m));
@@ -576,7 +450,7 @@ static int exchange(struct h2c *c)
 	int rv;
 
 	for (;;) {
-		rv = should_end(c);
+		rv = nb_cxfer_should_end(&c->t, c->fd);
 		if (rv)
 			return rv;
 		rv = pump_in(c, &more);
@@ -587,9 +461,9 @@ static int exchange(struct h2c *c)
 		if (c->eof)
 			return nb_fail(-EPROTO, "the server closed the connection "
 				       "early (%llu of %llu body bytes %s)",
-				       (unsigned long long)c->off,
-				       (unsigned long long)c->x->size,
-				       c->x->dir == NB_DOWNLOAD ? "received"
+				       (unsigned long long)c->t.off,
+				       (unsigned long long)c->t.x->size,
+				       c->t.x->dir == NB_DOWNLOAD ? "received"
 								: "sent");
 		rv = pump_out(c);
 		if (rv)
@@ -606,46 +480,20 @@ static int exchange(struct h2c *c)
 	}
 }
 
-/* What the server answered, checked. */
+/* What the server answered, checked: a stream that was not reset, then
+ * as every client checks it. */
 static int check_answer(struct h2c *c)
 {
-	const struct nb_xfer *x = c->x;
-	char verdict[NB_HTTP_ANSWER_MAX];
-	uint64_t bytes;
-	bool ok;
+	const struct nb_xfer *x = c->t.x;
 
 	if (c->close_code != NGHTTP2_NO_ERROR)
 		return nb_fail(-EPROTO, "the server reset the stream: %s "
 			       "(%llu of %llu body bytes %s)",
 			       nghttp2_http2_strerror(c->close_code),
-			       (unsigned long long)c->off,
+			       (unsigned long long)c->t.off,
 			       (unsigned long long)x->size,
 			       x->dir == NB_DOWNLOAD ? "received" : "sent");
-	if (x->dir == NB_DOWNLOAD) {
-		if (c->status != 200)
-			return nb_fail(-EPROTO, "server answered %d: %.*s",
-				       c->status, (int)strcspn(c->body, "\r\n"),
-				       c->body);
-		if (c->off != x->size)
-			return nb_fail(-EPROTO, "short transfer: %llu of %llu bytes",
-				       (unsigned long long)c->off,
-				       (unsigned long long)x->size);
-		return 0;
-	}
-	if ((c->status != 200 && c->status != 422) || c->body_long ||
-	    nb_http_answer_parse(c->body, c->blen, &bytes, &ok, verdict,
-				 sizeof(verdict)))
-		return nb_fail(-EPROTO, "server answered %d: %.*s", c->status,
-			       (int)strcspn(c->body, "\r\n"), c->body);
-	if (c->status == 422 || !ok)
-		return nb_fail(-EBADMSG, "server verdict: %s (%llu of %llu bytes)",
-			       verdict, (unsigned long long)bytes,
-			       (unsigned long long)x->size);
-	if (bytes != x->size)
-		return nb_fail(-EPROTO, "server counted %llu of %llu bytes",
-			       (unsigned long long)bytes,
-			       (unsigned long long)x->size);
-	return 0;
+	return nb_cxfer_check_answer(&c->t);
 }
 
 /* A polite end when the exchange went well: GOAWAY and close_notify, as
@@ -660,24 +508,16 @@ static void goodbye(struct h2c *c)
 
 int nb_h2_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 {
-	struct h2c c = {.x = x, .fd = -1, .lowat = NB_LOWAT_INIT};
+	struct h2c c = {.fd = -1, .lowat = NB_LOWAT_INIT};
 	char ca[4096], pin[128];
-	double cpu0 = thread_cpu(), done;
+	double cpu0 = nb_thread_cpu(), done;
 	int rv;
 
 	memset(r, 0, sizeof(*r));
-	if (x->size > NB_HTTP_MAX_SIZE)
-		return nb_fail(-EINVAL, "size %llu: at most %llu",
-			       (unsigned long long)x->size, NB_HTTP_MAX_SIZE);
-	rv = nb_certs_path("ca.pem", ca, sizeof(ca));
+	rv = nb_cxfer_init(&c.t, x, ca, sizeof(ca), pin, sizeof(pin));
 	if (rv)
 		return rv;
-	if (access(ca, R_OK))
-		return nb_fail(-errno, "cannot read %s: %s", ca, strerror(errno));
-	rv = nb_tls_read_pin(pin, sizeof(pin));
-	if (rv)
-		return rv;
-	c.last = nb_now();
+	c.t.last = nb_now();   /* the stall clock starts after the set-up */
 	c.ibuf = malloc(IN_BUF);
 	if (!c.ibuf) {
 		rv = nb_fail(-ENOMEM, "out of memory");
@@ -694,10 +534,10 @@ int nb_h2_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 		rv = submit(&c);
 	if (rv)
 		goto out;
-	/* The request goes out now (with the connection preface). */
-	c.t0 = nb_now();
-	if (x->series)
-		x->series->t0 = c.t0;
+	/* The request goes out now (with the connection preface); an upload's
+	 * time starts at its first body byte instead. */
+	if (!c.t.giving)
+		nb_cxfer_start(&c.t, nb_now());
 	rv = exchange(&c);
 	done = nb_now();
 	if (!rv)
@@ -706,9 +546,9 @@ int nb_h2_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 		goto out;
 	r->bytes = x->size;
 	if (x->dir == NB_DOWNLOAD)
-		r->seconds = (x->size ? c.t_end : done) - c.t0;
+		r->seconds = (x->size ? c.t.t_end : done) - c.t.t0;
 	else
-		r->seconds = done - c.t0;
+		r->seconds = done - c.t.t0;
 	goodbye(&c);
 out:
 	if (c.h2)
@@ -721,6 +561,6 @@ out:
 		close(c.fd);
 	free(c.obuf);
 	free(c.ibuf);
-	r->client_cpu_s = thread_cpu() - cpu0;
+	r->client_cpu_s = nb_thread_cpu() - cpu0;
 	return rv;
 }

@@ -23,6 +23,9 @@ struct nb_series {
 /* Monotonic clock in seconds. */
 double nb_now(void);
 
+/* CPU seconds the calling thread has used (a client's CPU per transfer). */
+double nb_thread_cpu(void);
+
 /* Starts a series at t0. Errors: -ENOMEM. */
 int nb_series_init(struct nb_series *s, double t0);
 

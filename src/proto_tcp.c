@@ -345,19 +345,11 @@ out:
 	return rv;
 }
 
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int tcp_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 {
 	struct hdr h = {.magic = "NBT1", .dir = (uint8_t)x->dir};
 	struct answer a;
-	double cpu0 = thread_cpu(), t0;
+	double cpu0 = nb_thread_cpu(), t0;
 	uint64_t got = 0;
 	int fd = -1, rv;
 
@@ -404,7 +396,7 @@ static int tcp_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 	r->seconds = nb_now() - t0;
 	r->bytes = got;
 out:
-	r->client_cpu_s = thread_cpu() - cpu0;
+	r->client_cpu_s = nb_thread_cpu() - cpu0;
 	close(fd);
 	return rv;
 }

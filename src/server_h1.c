@@ -27,11 +27,11 @@
 #include "http1.h"
 #include "http_target.h"
 #include "payload.h"
+#include "tls.h"
 
 #define RECORD 16384                 /* TLS plaintext per record */
 #define READ_BUDGET (4u << 20)       /* bytes read per run, then yield */
 #define OUT_MAX 1024                 /* a response head + a short body */
-#define MAX_RETRIES 16               /* non-fatal gnutls errors in a row */
 
 enum state { ST_HEAD, ST_BODY, ST_SEND, ST_DONE };
 
@@ -60,34 +60,6 @@ struct nb_h1 {
 static size_t min_sz(size_t a, uint64_t b)
 {
 	return b < a ? (size_t)b : a;
-}
-
-/* A gnutls record error as a negative errno, with its cause in the message:
- * -ECONNRESET when the connection is gone, -EPROTO otherwise. */
-static int tls_error(int err)
-{
-	if (err == GNUTLS_E_PREMATURE_TERMINATION || err == GNUTLS_E_PUSH_ERROR ||
-	    err == GNUTLS_E_PULL_ERROR)
-		return nb_fail(-ECONNRESET, "%s", gnutls_strerror(err));
-	return nb_fail(-EPROTO, "TLS: %s", gnutls_strerror(err));
-}
-
-/* Reads up to len bytes of plaintext. Returns the count, 0 at a clean end
- * of stream, -EAGAIN (nothing buffered: wait for EPOLLIN), or the errors of
- * tls_error. */
-static ssize_t tls_read(struct nb_h1 *h, uint8_t *buf, size_t len)
-{
-	for (int i = 0; i < MAX_RETRIES; i++) {
-		ssize_t n = gnutls_record_recv(h->tls, buf, len);
-
-		if (n >= 0)
-			return n;
-		if (n == GNUTLS_E_AGAIN)
-			return -EAGAIN;
-		if (n != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal((int)n))
-			return tls_error((int)n);
-	}
-	return nb_fail(-EPROTO, "TLS: too many warnings");
 }
 
 /* The client went away in the middle of a body: one line for the log.
@@ -209,7 +181,7 @@ static int read_head(struct nb_h1 *h, uint64_t *moved, size_t *budget)
 		}
 		if (!*budget)
 			return EPOLLIN;
-		n = tls_read(h, h->in + h->in_len, sizeof(h->in) - h->in_len);
+		n = nb_tls_recv(h->tls, h->in + h->in_len, sizeof(h->in) - h->in_len);
 		if (n == -EAGAIN)
 			return EPOLLIN;
 		if (n <= 0) {
@@ -253,7 +225,7 @@ static int read_body(struct nb_h1 *h, uint64_t *moved, size_t *budget)
 		}
 		if (!*budget)
 			return EPOLLIN;
-		n = tls_read(h, h->scratch, min_sz(h->scratch_len, left));
+		n = nb_tls_recv(h->tls, h->scratch, min_sz(h->scratch_len, left));
 		if (n == -EAGAIN)
 			return EPOLLIN;
 		if (n <= 0)
@@ -311,7 +283,7 @@ static int send_response(struct nb_h1 *h, uint64_t *moved)
 		}
 		h->wpending = false;
 		if (n < 0) {
-			tls_error((int)n);
+			nb_tls_error((int)n);
 			if (h->gen_end)
 				return body_lost(n, h->gen_off, h->gen_end);
 			return -ECONNRESET;

@@ -27,6 +27,7 @@
 #include "error.h"
 #include "http_target.h"
 #include "payload.h"
+#include "tls.h"
 
 #define RECORD 16384                 /* TLS plaintext per record */
 #define OUT_HIGH (64 * 1024)         /* stop pulling frames above this */
@@ -34,7 +35,6 @@
 #define READ_BUDGET (4u << 20)       /* bytes read per run, then yield */
 #define WINDOW (16 * 1024 * 1024)    /* stream and connection windows */
 #define MAX_STREAMS 100
-#define MAX_RETRIES 16
 
 struct stream {
 	struct stream *prev, *next;
@@ -72,34 +72,6 @@ struct nb_h2 {
 static size_t min_sz(size_t a, uint64_t b)
 {
 	return b < a ? (size_t)b : a;
-}
-
-/* As in server_h1.c: -ECONNRESET when the connection is gone, else
- * -EPROTO; the cause in the message. */
-static int tls_error(int err)
-{
-	if (err == GNUTLS_E_PREMATURE_TERMINATION || err == GNUTLS_E_PUSH_ERROR ||
-	    err == GNUTLS_E_PULL_ERROR)
-		return nb_fail(-ECONNRESET, "%s", gnutls_strerror(err));
-	return nb_fail(-EPROTO, "TLS: %s", gnutls_strerror(err));
-}
-
-/* Returns the count, 0 at a clean end of stream, -EAGAIN, or the errors of
- * tls_error. */
-static ssize_t tls_read(struct nb_h2 *h)
-{
-	for (int i = 0; i < MAX_RETRIES; i++) {
-		ssize_t n = gnutls_record_recv(h->tls, h->scratch,
-					       h->scratch_len);
-
-		if (n >= 0)
-			return n;
-		if (n == GNUTLS_E_AGAIN)
-			return -EAGAIN;
-		if (n != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal((int)n))
-			return tls_error((int)n);
-	}
-	return nb_fail(-EPROTO, "TLS: too many warnings");
 }
 
 /* --- streams ----------------------------------------------------------- */
@@ -441,7 +413,7 @@ static int pull(struct nb_h2 *h)
 /* Writes out to gnutls in full records, pulling more from nghttp2 when less
  * than a record is left; a short record only when nghttp2 has nothing more.
  * Returns 0 (all written), EPOLLOUT (the socket is full), or the errors of
- * pull and tls_error. */
+ * pull and nb_tls_error. */
 static int flush(struct nb_h2 *h, uint64_t *moved)
 {
 	int rv;
@@ -474,7 +446,7 @@ static int flush(struct nb_h2 *h, uint64_t *moved)
 		}
 		h->wpending = false;
 		if (n < 0)
-			return tls_error((int)n);
+			return nb_tls_error((int)n);
 		h->out_off += (size_t)n;
 		*moved += (uint64_t)n;
 	}
@@ -536,7 +508,7 @@ int nb_h2_run(struct nb_h2 *h, uint64_t *moved)
 			return ev;      /* backed up: read nothing more */
 		if (!budget)
 			return EPOLLIN | ev;
-		n = tls_read(h);
+		n = nb_tls_recv(h->tls, h->scratch, h->scratch_len);
 		if (n == -EAGAIN)
 			return EPOLLIN | ev;
 		if (n <= 0) {

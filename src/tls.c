@@ -35,6 +35,31 @@ int nb_certs_path(const char *name, char *buf, size_t len)
 	return 0;
 }
 
+#define RECV_RETRIES 16   /* non-fatal gnutls errors in a row */
+
+int nb_tls_error(int err)
+{
+	if (err == GNUTLS_E_PREMATURE_TERMINATION || err == GNUTLS_E_PUSH_ERROR ||
+	    err == GNUTLS_E_PULL_ERROR)
+		return nb_fail(-ECONNRESET, "%s", gnutls_strerror(err));
+	return nb_fail(-EPROTO, "TLS: %s", gnutls_strerror(err));
+}
+
+ssize_t nb_tls_recv(gnutls_session_t s, void *buf, size_t len)
+{
+	for (int i = 0; i < RECV_RETRIES; i++) {
+		ssize_t n = gnutls_record_recv(s, buf, len);
+
+		if (n >= 0)
+			return n;
+		if (n == GNUTLS_E_AGAIN)
+			return -EAGAIN;
+		if (n != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal((int)n))
+			return nb_tls_error((int)n);
+	}
+	return nb_fail(-EPROTO, "TLS: too many warnings");
+}
+
 /* Fails with the file's own errno when it cannot be read. */
 static int readable(const char *path)
 {

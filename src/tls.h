@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <gnutls/gnutls.h>
 
@@ -42,6 +43,17 @@ int nb_tls_cert_pin(const char *cert, char *buf, size_t len);
 /* The pin of the certificate the peer of session s presented (its first,
  * the leaf). Errors: -EKEYREJECTED (no certificate, or an unreadable one). */
 int nb_tls_peer_pin(gnutls_session_t s, char *buf, size_t len);
+
+/* A gnutls record error as a negative errno, the cause in the message:
+ * -ECONNRESET when the connection is gone (premature end, push or pull
+ * error), -EPROTO otherwise. */
+int nb_tls_error(int err);
+
+/* Reads up to len bytes of plaintext from a non-blocking session, passing
+ * over non-fatal alerts (at most 16 in a row). Returns the count, 0 at a
+ * clean end of stream, -EAGAIN (nothing to read yet), or the errors of
+ * nb_tls_error. */
+ssize_t nb_tls_recv(gnutls_session_t s, void *buf, size_t len);
 
 /* Seconds from now until the certificate in the PEM file expires (negative
  * once it has). Errors: as nb_tls_server_creds, returned in *rv. */
