@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +70,31 @@ out:
 	return rv;
 }
 
-int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
-		  char *const argv[], const char *addr, uint16_t port,
-		  int ready_ms)
+/* Whether a UDP port is bound in the namespace: binding it ourselves
+ * fails with EADDRINUSE (without SO_REUSEADDR/SO_REUSEPORT). Returns 1
+ * when bound, 0 when not (yet), negative errno. */
+static int udp_port_bound(int nsfd, const struct sockaddr_storage *sa,
+			  socklen_t salen)
+{
+	int fd, rv = 0;
+
+	fd = nb_netns_socket(nsfd, sa->ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (const struct sockaddr *)sa, salen)) {
+		if (errno == EADDRINUSE)
+			rv = 1;
+		else
+			rv = nb_fail(-errno, "probing UDP port: %s",
+				     strerror(errno));
+	}
+	close(fd);
+	return rv;
+}
+
+static int spawn_and_wait(struct nb_undo *u, struct nb_child *c, int nsfd,
+			  char *const argv[], const char *addr, uint16_t port,
+			  int ready_ms, bool udp)
 {
 	char exe[4096];
 	char *const *args = argv;
@@ -106,7 +129,8 @@ int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
 				     c->status);
 			break;
 		}
-		rv = port_open(nsfd, &sa, salen);
+		rv = udp ? udp_port_bound(nsfd, &sa, salen)
+			 : port_open(nsfd, &sa, salen);
 		if (rv == 1)
 			return 0;
 		if (rv < 0)
@@ -117,12 +141,27 @@ int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
 			break;
 		}
 		if (nb_now() > end) {
-			rv = nb_fail(-ETIMEDOUT, "%s did not open %s:%u within "
-				     "%d ms", c->name, addr, port, ready_ms);
+			rv = nb_fail(-ETIMEDOUT, "%s did not open %s %s:%u "
+				     "within %d ms", c->name, udp ? "UDP" : "TCP",
+				     addr, port, ready_ms);
 			break;
 		}
 		usleep(20000);
 	}
 	nb_undo_release(u, c->undo_idx);
 	return rv;
+}
+
+int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
+		  char *const argv[], const char *addr, uint16_t port,
+		  int ready_ms)
+{
+	return spawn_and_wait(u, c, nsfd, argv, addr, port, ready_ms, false);
+}
+
+int nb_peer_spawn_udp(struct nb_undo *u, struct nb_child *c, int nsfd,
+		      char *const argv[], const char *addr, uint16_t port,
+		      int ready_ms)
+{
+	return spawn_and_wait(u, c, nsfd, argv, addr, port, ready_ms, true);
 }

@@ -20,6 +20,12 @@ int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
 		  char *const argv[], const char *addr, uint16_t port,
 		  int ready_ms);
 
+/* As nb_peer_spawn, for a server on UDP (QUIC): it is ready once addr:port
+ * is bound in the namespace. Errors as nb_peer_spawn. */
+int nb_peer_spawn_udp(struct nb_undo *u, struct nb_child *c, int nsfd,
+		      char *const argv[], const char *addr, uint16_t port,
+		      int ready_ms);
+
 /* The full path of a program found in PATH into buf, or -ENOENT. */
 int nb_peer_which(const char *name, char *buf, size_t len);
 

@@ -29,6 +29,7 @@ struct nb_serve_opts {
 	int ready_fd;          /* -1: none */
 	const char *cert;      /* TLS: PEM chain, NULL = certs/server.pem */
 	const char *key;       /* TLS: PEM key, NULL = certs/server.key */
+	const char *cc;        /* QUIC congestion control, NULL = cubic */
 };
 
 struct nb_xfer {

@@ -1,0 +1,157 @@
+/* netbench: one HTTP/3 connection, whichever end: ngtcp2 + gnutls +
+ * nghttp3 glued together, and the UDP send path with GSO and pacing.
+ *
+ * Everything about QUIC that the server (server_h3.c) and the client
+ * (client_h3.c) share lives here, so that the two ends differ only in
+ * what they do with HTTP/3 requests and responses (their nghttp3
+ * callbacks) and in how datagrams reach a connection (the server looks
+ * them up by connection ID; the client has one connected socket).
+ *
+ * Contracts (see ../shared/reference/api-notes.md §1-2, ngtcp2 0.12.1,
+ * nghttp3 0.8.0):
+ *  - timestamps are CLOCK_MONOTONIC nanoseconds (nb_quic_now());
+ *  - stream and connection windows are NB_QUIC_WINDOW each way, fixed (no
+ *    auto-tuning); credit is returned as the application consumes bytes,
+ *    DATA payload included (nb_quic_consumed());
+ *  - TLS 1.3 only with %DISABLE_TLS13_COMPAT_MODE, ALPN "h3", no session
+ *    tickets, no 0-RTT; the client checks the CA of certs/ and the pin;
+ *  - a connection is driven by one thread only.
+ *
+ * Error convention: 0 or a negative errno, nb_lasterr() says why; the
+ * ngtcp2/nghttp3 error codes are mapped (nb_quic_errno()).
+ */
+#ifndef NB_QUIC_H
+#define NB_QUIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <gnutls/gnutls.h>
+#include <nghttp3/nghttp3.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+
+/* Stream and connection flow-control windows, both directions: more than
+ * twice the largest profile's BDP (300 Mbit/s x 80 ms = 3 MB). */
+#define NB_QUIC_WINDOW (16u << 20)
+/* Connections without a packet for this long are dropped silently. */
+#define NB_QUIC_IDLE_S 30
+/* Length of the connection IDs we issue (server: the demux key). */
+#define NB_QUIC_SCIDLEN 18
+/* At most this many packets go in one sendmsg (GSO) or one write round. */
+#define NB_QUIC_MAX_BURST 64
+/* Largest UDP payload we build (ngtcp2's default after PMTUD on 1500). */
+#define NB_QUIC_MAX_PKT 1452
+#define NB_QUIC_PRIORITY \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:%DISABLE_TLS13_COMPAT_MODE"
+
+/* The datagrams built but not yet accepted by the socket. */
+struct nb_udp_tx {
+	uint8_t buf[NB_QUIC_MAX_BURST * NB_QUIC_MAX_PKT];
+	size_t off;            /* first unsent byte */
+	size_t len;            /* end of the built datagrams */
+	size_t seg;            /* datagram size (the last may be shorter) */
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	bool no_gso;           /* the kernel refused UDP_SEGMENT once */
+};
+
+struct nb_quic;
+
+/* What an end adds to the shared connection. */
+struct nb_quic_ops {
+	bool server;
+	/* nghttp3 callbacks of this end (request/response logic); the
+	 * conn_user_data they get is the struct nb_quic *. */
+	const nghttp3_callbacks *h3_callbacks;
+	/* Optional: the handshake is complete (client: submit the request). */
+	int (*handshake_done)(struct nb_quic *q);
+	/* Optional: a stream closed at the QUIC level. */
+	void (*stream_closed)(struct nb_quic *q, int64_t sid, uint64_t code);
+};
+
+/* One QUIC + HTTP/3 connection. Embed it first in the end's own
+ * connection structure; `app` is free for the end. */
+struct nb_quic {
+	ngtcp2_crypto_conn_ref ref;   /* gnutls_session_get_ptr() -> this */
+	ngtcp2_conn *conn;
+	nghttp3_conn *h3;             /* NULL until the 1-RTT keys */
+	gnutls_session_t tls;
+	const struct nb_quic_ops *ops;
+	int fd;                       /* the UDP socket (not owned) */
+	ngtcp2_path_storage ps;
+	struct nb_udp_tx tx;
+	ngtcp2_connection_close_error ccerr;
+	uint8_t close_pkt[NB_QUIC_MAX_PKT];  /* the CONNECTION_CLOSE sent */
+	size_t close_len;
+	ngtcp2_tstamp close_until;    /* closing/draining: drop after this */
+	bool closing;                 /* CONNECTION_CLOSE sent */
+	bool draining;                /* peer closed; send nothing */
+	void *app;
+};
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+ngtcp2_tstamp nb_quic_now(void);
+
+/* "cubic", "reno", "bbr", "bbr2" -> algorithm. Errors: -EINVAL (message
+ * lists the valid names). */
+int nb_quic_cc_parse(const char *name, ngtcp2_cc_algo *algo);
+const char *nb_quic_cc_name(ngtcp2_cc_algo algo);
+
+/* A new connection on socket fd for path (local, remote).
+ * Client: dcid/scid are random, version NGTCP2_PROTO_VER_V1, cred = trust
+ * (CA of certs/), pin = the server key's "sha256//..." to insist on.
+ * Server: hd is the client's first Initial (ngtcp2_accept()), cred = the
+ * server certificate, pin NULL. The caller keeps cred alive.
+ * Errors: -ENOMEM, -EPROTO (ngtcp2/gnutls refused the set-up). */
+int nb_quic_init(struct nb_quic *q, const struct nb_quic_ops *ops, int fd,
+		 const struct sockaddr *local, socklen_t locallen,
+		 const struct sockaddr *remote, socklen_t remotelen,
+		 const ngtcp2_pkt_hd *hd, ngtcp2_cc_algo cc,
+		 gnutls_certificate_credentials_t cred, const char *pin);
+
+/* Releases everything nb_quic_init acquired (safe on a zeroed struct). */
+void nb_quic_free(struct nb_quic *q);
+
+/* One received datagram. Errors: -ECONNRESET (the peer closed: draining),
+ * -ECONNABORTED (we closed it: a CONNECTION_CLOSE is queued), -EPROTO. */
+int nb_quic_read(struct nb_quic *q, const struct sockaddr *from,
+		 socklen_t fromlen, const uint8_t *pkt, size_t len,
+		 ngtcp2_tstamp now);
+
+/* Builds and sends what ngtcp2 + nghttp3 may send now (congestion,
+ * pacing and flow control permitting), GSO-batched. Returns 0, -EAGAIN
+ * (the socket is full: the rest waits in q->tx, call again on EPOLLOUT),
+ * or a fatal negative errno (a CONNECTION_CLOSE is queued if possible). */
+int nb_quic_write(struct nb_quic *q, ngtcp2_tstamp now);
+
+/* When nb_quic_expire() wants to run next (absolute ns, UINT64_MAX none). */
+ngtcp2_tstamp nb_quic_expiry(const struct nb_quic *q);
+
+/* Timers (loss detection, ACK delay, pacing, idle). Errors:
+ * -ETIMEDOUT (idle or handshake timeout: drop the connection). */
+int nb_quic_expire(struct nb_quic *q, ngtcp2_tstamp now);
+
+/* The application consumed n bytes of stream sid (DATA payload it
+ * processed): return the credit to the peer. */
+void nb_quic_consumed(struct nb_quic *q, int64_t sid, size_t n);
+
+/* Closes gracefully (H3 GOAWAY, CONNECTION_CLOSE with H3_NO_ERROR, or
+ * `app_error` when nonzero) and sends it. */
+int nb_quic_close(struct nb_quic *q, uint64_t app_error, ngtcp2_tstamp now);
+
+/* True once the connection may be freed: closed or drained and its
+ * closing period over, or idle-timed out. */
+bool nb_quic_done(const struct nb_quic *q, ngtcp2_tstamp now);
+
+/* Sends len bytes of buf to `to` as datagrams of seg bytes (the last may
+ * be shorter): one sendmsg with UDP_SEGMENT where the kernel takes it,
+ * else one per datagram (and *no_gso is set for next time). *sent = bytes
+ * accepted. Errors: -EAGAIN (socket full, *sent < len), negative errno. */
+int nb_udp_send(int fd, bool *no_gso, const struct sockaddr *to,
+		socklen_t tolen, const uint8_t *buf, size_t len, size_t seg,
+		size_t *sent);
+
+#endif
