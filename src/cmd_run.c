@@ -272,7 +272,7 @@ static void run_case(const struct run_opts *o, const struct nb_case_spec *spec,
 	}
 	fx_case_init(c, spec);
 	snprintf(row->name, sizeof(row->name), "%s", c->name);
-	row->ceiling_bps = spec->proto->ceiling_bps(spec->profile);
+	row->ceiling_bps = spec->proto->ceiling_bps(spec->profile, spec->dir);
 	t->run++;
 	rv = fx_case_setup(&state);
 	if (rv == 0) {

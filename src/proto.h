@@ -63,8 +63,9 @@ struct nb_proto {
 	 * -EPROTO (short/long/garbled), -ETIMEDOUT (stalled), -EINTR,
 	 * -ECANCELED (stop requested), negative errno. */
 	int (*transfer)(const struct nb_xfer *x, struct nb_xfer_result *r);
-	/* Goodput ceiling on the profile's link, bit/s (0 if unthrottled). */
-	double (*ceiling_bps)(const struct nb_profile *p);
+	/* Goodput ceiling on the profile's link in direction d, bit/s (0 if
+	 * unthrottled). */
+	double (*ceiling_bps)(const struct nb_profile *p, enum nb_dir d);
 };
 
 /* By name; NULL if unknown (nb_lasterr() lists the valid ones). */
@@ -77,5 +78,6 @@ const struct nb_proto *nb_proto_at(size_t i);
 extern const struct nb_proto nb_proto_tcp;
 extern const struct nb_proto nb_proto_h1;
 extern const struct nb_proto nb_proto_h2;
+extern const struct nb_proto nb_proto_h3;
 
 #endif

@@ -16,15 +16,16 @@
 #define H2_FRAME_DATA 16384.0
 #define H2_FRAME_WIRE (16384.0 + 9)
 
-static double h1_ceiling(const struct nb_profile *p)
+static double h1_ceiling(const struct nb_profile *p, enum nb_dir d)
 {
+	(void)d;
 	return nb_profile_tcp_ceiling_bps(p, HTTP_TCP_MSS) * TLS_RECORD_DATA /
 	       TLS_RECORD_WIRE;
 }
 
-static double h2_ceiling(const struct nb_profile *p)
+static double h2_ceiling(const struct nb_profile *p, enum nb_dir d)
 {
-	return h1_ceiling(p) * H2_FRAME_DATA / H2_FRAME_WIRE;
+	return h1_ceiling(p, d) * H2_FRAME_DATA / H2_FRAME_WIRE;
 }
 
 static int h1_serve(const struct nb_serve_opts *o)

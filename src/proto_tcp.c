@@ -401,8 +401,9 @@ out:
 	return rv;
 }
 
-static double tcp_ceiling(const struct nb_profile *p)
+static double tcp_ceiling(const struct nb_profile *p, enum nb_dir d)
 {
+	(void)d;
 	return nb_profile_tcp_ceiling_bps(p, NB_TCP_MSS);
 }
 

@@ -40,7 +40,7 @@ static void t_case(void **state)
 {
 	struct nb_case *c = *state;
 	const struct nb_proto *p = c->spec.proto;
-	double ceiling = p->ceiling_bps(c->spec.profile);
+	double ceiling = p->ceiling_bps(c->spec.profile, c->spec.dir);
 	char desc[256];
 
 	nb_link_describe(&c->link, desc, sizeof(desc));
