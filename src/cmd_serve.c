@@ -1,9 +1,10 @@
 /* netbench: `netbench serve --proto PROTO --listen ADDR:PORT [--ready-fd FD]
- *                          [--cert PEM --key PEM]`
+ *                          [--cert PEM --key PEM] [--cc ALGO]`
  *
  * The server a case starts in its server namespace. It says "READY\n" on
  * the readiness fd once it listens, and exits 0 on SIGTERM or SIGINT. The
- * TLS protocols use certs/server.pem and server.key unless --cert/--key. */
+ * TLS protocols use certs/server.pem and server.key unless --cert/--key.
+ * --cc chooses h3's congestion control: cubic (default), reno, bbr, bbr2. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "error.h"
 #include "interrupt.h"
 #include "proto.h"
+#include "quic.h"
 
 int nb_cmd_serve(int argc, char **argv)
 {
@@ -22,12 +24,14 @@ int nb_cmd_serve(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, 'r'},
 		{"cert", required_argument, NULL, 'c'},
 		{"key", required_argument, NULL, 'k'},
+		{"cc", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	struct nb_serve_opts so = {.ready_fd = -1};
 	const struct nb_proto *proto = NULL;
 	char addr[64] = "";
 	unsigned long long fd;
+	ngtcp2_cc_algo cc;
 	int c;
 
 	opterr = 0;
@@ -54,6 +58,11 @@ int nb_cmd_serve(int argc, char **argv)
 		case 'k':
 			so.key = optarg;
 			break;
+		case 'C':
+			if (nb_quic_cc_parse(optarg, &cc))
+				goto bad;
+			so.cc = optarg;
+			break;
 		case ':':
 			nb_errorf("serve: option %s needs a value", argv[optind - 1]);
 			return NB_EXIT_USAGE;
@@ -73,6 +82,10 @@ int nb_cmd_serve(int argc, char **argv)
 	if (!proto || !addr[0]) {
 		nb_errorf("serve: --proto and --listen are required "
 			  "(e.g. --proto tcp --listen 10.77.0.2:5201)");
+		return NB_EXIT_USAGE;
+	}
+	if (so.cc && proto != &nb_proto_h3) {
+		nb_errorf("serve: --cc applies to --proto h3 only");
 		return NB_EXIT_USAGE;
 	}
 	so.addr = addr;

@@ -14,6 +14,7 @@ static const char usage[] =
 	"       [--duration S | --size BYTES] [--emulator auto|netem|userspace]\n"
 	"       [--seed N] [--fail-env-changed] [--forever]\n"
 	"  serve --proto PROTO --listen ADDR:PORT [--ready-fd FD] [--cert PEM --key PEM]\n"
+	"        [--cc cubic|reno|bbr|bbr2]\n"
 	"  link -p PROFILE [--loss PCT] [--emulator auto|netem|userspace] [--seed N]\n"
 	"       [--loss-packets N] [--measure S]\n"
 	"\n"

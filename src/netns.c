@@ -142,11 +142,13 @@ struct fd_maker {
  * come back (closing the fd if the way back fails). */
 static int fd_in_ns(int nsfd, const struct fd_maker *m)
 {
-	int saved, fd, rv;
+	int saved = -1, fd, rv;
 
-	rv = nb_netns_enter(nsfd, &saved);
-	if (rv < 0)
-		return rv;
+	if (nsfd >= 0) {
+		rv = nb_netns_enter(nsfd, &saved);
+		if (rv < 0)
+			return rv;
+	}
 	if (m->path) {
 		fd = open(m->path, m->flags | O_CLOEXEC);
 		if (fd < 0)
@@ -159,6 +161,8 @@ static int fd_in_ns(int nsfd, const struct fd_maker *m)
 				     m->domain, m->type, m->protocol,
 				     strerror(errno));
 	}
+	if (saved < 0)
+		return fd;
 	rv = nb_netns_leave(saved);
 	if (rv < 0) {
 		if (fd >= 0)
@@ -179,6 +183,11 @@ int nb_netns_socket(int nsfd, int domain, int type, int protocol)
 int nb_netns_open(int nsfd, const char *path, int flags)
 {
 	const struct fd_maker m = { .path = path, .flags = flags };
+
+	/* Unlike a socket, a device opened "here" by mistake would create
+	 * objects in the wrong namespace: a namespace is required. */
+	if (nsfd < 0)
+		return nb_fail(-EBADF, "netns: open %s: no namespace given", path);
 
 	return fd_in_ns(nsfd, &m);
 }

@@ -31,7 +31,8 @@ int nb_netns_enter(int nsfd, int *saved);
 int nb_netns_leave(int saved);
 
 /* A socket created inside the namespace of nsfd (it stays there whatever
- * thread uses it), SOCK_CLOEXEC added. Returns the fd or a negative errno. */
+ * thread uses it; nsfd < 0: the calling thread's), SOCK_CLOEXEC added.
+ * Returns the fd or a negative errno. */
 int nb_netns_socket(int nsfd, int domain, int type, int protocol);
 
 /* A file opened inside the namespace of nsfd (O_CLOEXEC added): for

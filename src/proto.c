@@ -12,6 +12,7 @@ static const struct nb_proto *const protos[] = {
 	&nb_proto_tcp,
 	&nb_proto_h1,
 	&nb_proto_h2,
+	&nb_proto_h3,
 };
 
 #define NPROTOS (sizeof(protos) / sizeof(protos[0]))

@@ -46,12 +46,15 @@
 #define NB_QUIC_CLIENT_SCIDLEN 0
 /* At most this many packets go in one sendmsg (GSO) or one write round. */
 #define NB_QUIC_MAX_BURST 64
-/* The UDP payload of every packet: a 1500-byte MTU less the IPv4 and UDP
- * headers (our links are IPv4 with MTU 1500). Set as
- * settings.max_tx_udp_payload_size with no_tx_udp_payload_size_shaping,
- * so that packets are full from the start instead of 1200 bytes until
- * PMTUD reaches 1444 (ngtcp2 0.12's largest probe). */
-#define NB_QUIC_MAX_PKT 1472
+/* The UDP payload of every packet, set as settings.max_tx_udp_payload_size
+ * with no_tx_udp_payload_size_shaping, so that packets are full from the
+ * first one instead of 1200 bytes until PMTUD reaches 1444 (ngtcp2 0.12's
+ * largest probe). 1452 = a 1500-byte MTU less IPv6 and UDP headers, not
+ * the 1472 IPv4 allows: quic-go (caddy) reads datagrams into 1452-byte
+ * buffers and drops longer ones, a client Initial included (measured: our
+ * client's handshake with caddy timed out at 1472). On the wire it costs
+ * 0.06% of goodput (the per-packet overhead is the same 69 bytes). */
+#define NB_QUIC_MAX_PKT 1452
 #define NB_QUIC_PRIORITY \
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:%DISABLE_TLS13_COMPAT_MODE"
 
@@ -78,6 +81,12 @@ struct nb_quic_ops {
 	int (*handshake_done)(struct nb_quic *q);
 	/* Optional: a stream closed at the QUIC level. */
 	void (*stream_closed)(struct nb_quic *q, int64_t sid, uint64_t code);
+	/* Optional (server demux): a connection ID was issued to the peer /
+	 * retired by it. The first SCID (ngtcp2_conn_get_scid) and the
+	 * client's original DCID are not announced: the server registers
+	 * them after nb_quic_init(). */
+	void (*cid_added)(struct nb_quic *q, const ngtcp2_cid *cid);
+	void (*cid_removed)(struct nb_quic *q, const ngtcp2_cid *cid);
 };
 
 /* One QUIC + HTTP/3 connection. Embed it first in the end's own
@@ -97,8 +106,30 @@ struct nb_quic {
 	ngtcp2_tstamp close_until;    /* closing/draining: drop after this */
 	bool closing;                 /* CONNECTION_CLOSE sent */
 	bool draining;                /* peer closed; send nothing */
+	int failed;                   /* a callback of ours failed so */
+	ngtcp2_tstamp blocked_at;     /* the socket was full then (0: not) */
+	char peer_name[48];           /* client: the name to verify */
+	char pin[64];                 /* client: the pin to insist on */
 	void *app;
 };
+
+/* An ngtcp2 (NGTCP2_ERR_*) or nghttp3 (NGHTTP3_ERR_*) error as a negative
+ * errno: -ENOMEM, -ECONNRESET (closing/draining/dropped), -ETIMEDOUT
+ * (idle or handshake timeout), -EAGAIN (flow control, would block),
+ * -EPROTO (everything the peer did wrong), -EIO (internal). */
+int nb_quic_errno(int liberr);
+
+/* Socket options every QUIC socket wants: IP_MTU_DISCOVER = DO (no
+ * fragmentation, PMTUD by ngtcp2), large send/receive buffers. Errors:
+ * negative errno of setsockopt (IP_MTU_DISCOVER only; the buffers are
+ * best effort). */
+int nb_udp_tune(int fd);
+
+/* True while built datagrams wait for the socket (wait for EPOLLOUT). */
+static inline bool nb_quic_tx_pending(const struct nb_quic *q)
+{
+	return q->tx.off < q->tx.len;
+}
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 ngtcp2_tstamp nb_quic_now(void);
@@ -112,8 +143,10 @@ const char *nb_quic_cc_name(ngtcp2_cc_algo algo);
  * Client: dcid/scid are random, version NGTCP2_PROTO_VER_V1, cred = trust
  * (CA of certs/), pin = the server key's "sha256//..." to insist on.
  * Server: hd is the client's first Initial (ngtcp2_accept()), cred = the
- * server certificate, pin NULL. The caller keeps cred alive.
- * Errors: -ENOMEM, -EPROTO (ngtcp2/gnutls refused the set-up). */
+ * server certificate, pin NULL. The caller keeps cred alive. q->app is
+ * kept, the rest of *q is overwritten; on error nothing is left to free.
+ * The client verifies the certificate for the remote address (IP SAN).
+ * Errors: -ENOMEM, -EPROTO (ngtcp2/gnutls refused the set-up), -EINVAL. */
 int nb_quic_init(struct nb_quic *q, const struct nb_quic_ops *ops, int fd,
 		 const struct sockaddr *local, socklen_t locallen,
 		 const struct sockaddr *remote, socklen_t remotelen,
@@ -138,12 +171,19 @@ int nb_quic_write(struct nb_quic *q, ngtcp2_tstamp now);
 /* When nb_quic_expire() wants to run next (absolute ns, UINT64_MAX none). */
 ngtcp2_tstamp nb_quic_expiry(const struct nb_quic *q);
 
-/* Timers (loss detection, ACK delay, pacing, idle). Errors:
- * -ETIMEDOUT (idle or handshake timeout: drop the connection). */
+/* Timers (loss detection, ACK delay, pacing, idle), then sends what is
+ * due (nb_quic_write; a full socket is not an error here: see
+ * nb_quic_tx_pending()). Errors: -ETIMEDOUT (idle or handshake timeout:
+ * drop the connection), the fatal errors of nb_quic_write. */
 int nb_quic_expire(struct nb_quic *q, ngtcp2_tstamp now);
 
 /* The application consumed n bytes of stream sid (DATA payload it
- * processed): return the credit to the peer. */
+ * processed): return the credit to the peer. (nghttp3's deferred_consume
+ * is handled here unless the end supplies its own.)
+ * Server: when a client bidi stream closes, quic.c grants the client a
+ * new one (ngtcp2_conn_extend_max_streams_bidi); the end need not. The
+ * nghttp3 stop_sending/reset_stream glue is also quic.c's (unless the
+ * end's h3_callbacks set them). */
 void nb_quic_consumed(struct nb_quic *q, int64_t sid, size_t n);
 
 /* Closes gracefully (H3 GOAWAY, CONNECTION_CLOSE with H3_NO_ERROR, or

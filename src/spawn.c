@@ -249,14 +249,27 @@ const char *nb_self_exe(void)
 {
 	static char path[PATH_MAX];
 	const char *env = getenv("NETBENCH_EXE");
+	const char *base;
 	ssize_t n;
 
 	if (env && *env)
 		return env;
 	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	if (n <= 0)
+	if (n <= 0) {
+		nb_fail(-ENOENT, "cannot read /proc/self/exe");
 		return NULL;
+	}
 	path[n] = '\0';
+	/* A test program run by hand without $NETBENCH_EXE must not spawn
+	 * itself as the server: that child would run the tests again and
+	 * spawn another, without end. */
+	base = strrchr(path, '/');
+	if (strcmp(base ? base + 1 : path, "netbench")) {
+		nb_fail(-ENOENT, "NETBENCH_EXE is not set and %s is not netbench "
+			"(meson test sets it; by hand: NETBENCH_EXE=build/netbench)",
+			path);
+		return NULL;
+	}
 	/* Under a chroot the kernel's name for the binary may lie outside our
 	 * root; the magic link always execs the very same file. */
 	if (access(path, X_OK))

@@ -61,7 +61,9 @@ int nb_child_cpu_now(const struct nb_child *c, double *seconds);
 
 /* The path of the netbench executable: $NETBENCH_EXE, else the target of
  * /proc/self/exe (or the link itself when that path is not reachable, e.g.
- * in a chroot). Errors: NULL. */
+ * in a chroot) when that is a program named netbench. Errors: NULL, and
+ * nb_lasterr() says why (a test program without $NETBENCH_EXE, which must
+ * not spawn copies of itself). */
 const char *nb_self_exe(void);
 
 /* Tells the parent that this process is ready (used by `netbench serve`):

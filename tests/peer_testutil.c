@@ -82,6 +82,11 @@ int write_caddyfile(const char *path, const char *protocols,
 		return -errno;
 	fprintf(f,
 		"{\n\tadmin off\n"
+		/* Our clients connect to an IP literal and send no SNI
+		 * (RFC 6066 has no IP names); caddy's QUIC listener then
+		 * finds no certificate and fails the handshake with
+		 * internal_error. The seed's caddy sets the same. */
+		"\tdefault_sni localhost\n"
 		"\tauto_https disable_redirects\n"
 		"\tservers {\n\t\tprotocols %s\n\t}\n}\n"
 		"https://%s:%d {\n"

@@ -31,7 +31,7 @@ void check_payload_file(const char *path, uint64_t size);
 void run_cmd(char *const argv[], struct cmd_result *res);
 
 /* caddy's configuration: `protocols` (e.g. "h1 h2 h3") on addr:port with
- * TLS from cert/key, files from root/htdocs, no-cache headers, /upload
+ * TLS from cert/key (default SNI localhost), files from root/htdocs, no-cache headers, /upload
  * proxied over HTTPS (trusting ca) to addr:upstream_port. Returns 0 or
  * negative errno. */
 int write_caddyfile(const char *path, const char *protocols,

@@ -30,6 +30,7 @@
 #define IO_TIMEOUT_S 60
 #define MAX_CLIS 32
 
+const char *srv_proto = "h2";
 struct nb_child server;
 char tmpfile_path[] = "/tmp/nb-test-server-http-XXXXXX";
 
@@ -348,8 +349,8 @@ int srv_group_setup(void **state)
 	char *argv[] = {"/usr/bin/valgrind", "--quiet", "--error-exitcode=1",
 			"--leak-check=full", "--errors-for-leak-kinds=definite",
 			"--track-fds=yes", (char *)nb_self_exe(), "serve",
-			"--proto", "h2", "--listen", ADDR ":4443", "--ready-fd",
-			"3", NULL};
+			"--proto", (char *)srv_proto, "--listen", ADDR ":4443",
+			"--ready-fd", "3", NULL};
 	bool vg = getenv("NETBENCH_UNDER_VALGRIND") != NULL;
 	char ca[4096];
 	int fd, tfd, saved, rv;

@@ -98,7 +98,7 @@ static void t_bad_input(void **state)
 	run(&o, NULL, "run", "-p", "nosuch", NULL);
 	bad(&o, "valid: unthrottled");
 	run(&o, NULL, "run", "-P", "h9", NULL);
-	bad(&o, "unknown protocol 'h9' (valid: tcp, h1, h2)");
+	bad(&o, "unknown protocol 'h9' (valid: tcp, h1, h2, h3)");
 	run(&o, NULL, "run", "-d", "sideways", NULL);
 	bad(&o, "unknown direction 'sideways' (valid: download, upload)");
 	run(&o, NULL, "run", "--loss", "101", NULL);
@@ -133,6 +133,12 @@ static void t_bad_input(void **state)
 	    !strstr(o.err, "cannot read /nonexistent.pem"))
 		fail_msg("expected exit 1 and one line naming the certificate; "
 			 "got exit %d:\n%s", o.code, o.err);
+	run(&o, NULL, "serve", "--proto", "h3", "--listen", "127.0.0.1:4443",
+	    "--cc", "vegas", NULL);
+	bad(&o, "unknown congestion control 'vegas' (valid: cubic, reno, bbr, bbr2)");
+	run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
+	    "--cc", "bbr", NULL);
+	bad(&o, "--cc applies to --proto h3 only");
 	run(&o, NULL, "link", NULL);
 	bad(&o, "-p PROFILE is required");
 	run(&o, NULL, "run", "--seed", "abc", NULL);

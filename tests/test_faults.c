@@ -2,7 +2,10 @@
  * real fixtures: the server killed (SIGKILL, as a crash), the client
  * dropping its connection mid-upload. Each case must fail with a clear
  * message well within its time limit, the server must survive a client
- * that vanishes, and the environment guard must find nothing left. */
+ * that vanishes, and the environment guard must find nothing left. The
+ * h3 server also takes a burst of garbage datagrams (random bytes, short
+ * headers of unknown connections, Initials that do not decrypt) in the
+ * middle of a transfer, which must go on unharmed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +46,11 @@ static struct fault_case cases[] = {
 	{.proto = "h2", .dir = NB_UPLOAD, .fault = NB_FAULT_KILL_SERVER},
 	{.proto = "h1", .dir = NB_UPLOAD, .fault = NB_FAULT_CLIENT_ABORT},
 	{.proto = "h2", .dir = NB_UPLOAD, .fault = NB_FAULT_CLIENT_ABORT},
+	{.proto = "h3", .dir = NB_DOWNLOAD, .fault = NB_FAULT_KILL_SERVER},
+	{.proto = "h3", .dir = NB_UPLOAD, .fault = NB_FAULT_KILL_SERVER},
+	{.proto = "h3", .dir = NB_UPLOAD, .fault = NB_FAULT_CLIENT_ABORT},
+	{.proto = "h3", .dir = NB_DOWNLOAD, .fault = NB_FAULT_GARBAGE},
+	{.proto = "h3", .dir = NB_UPLOAD, .fault = NB_FAULT_GARBAGE},
 };
 
 static int setup(void **state)
@@ -78,6 +86,26 @@ static int teardown(void **state)
 			fc->c.env_changes, fc->c.env_changes > 1 ? "s" : "");
 	fx_case_fini(&fc->c);
 	return rv || fc->c.env_changes ? -1 : 0;
+}
+
+/* Garbage datagrams at the server's port mid-transfer have no effect: the
+ * transfer completes and verifies, and the server lives on. */
+static void t_garbage(void **state)
+{
+	struct fault_case *fc = *state;
+	struct nb_case *c = &fc->c;
+	double t0 = nb_now();
+	int rv = fx_case_transfer(c);
+
+	if (rv)
+		fail_msg("%s: %s", c->name, c->error);
+	assert_true(c->fault_done);
+	printf("%s: %d garbage datagrams sent mid-transfer; the transfer "
+	       "completed in %.2f s at %.3f Mbit/s\n", c->name, c->garbage_sent,
+	       nb_now() - t0, c->rep[c->nrep - 1].goodput_bps / 1e6);
+	assert_true(c->garbage_sent > NB_FAULT_GARBAGE_DATAGRAMS / 2);
+	assert_int_equal(c->rep[c->nrep - 1].bytes, c->spec.size);
+	assert_int_equal(nb_child_poll(&c->server), 0);
 }
 
 /* The faulty transfer fails fast with a message that says what happened. */
@@ -142,14 +170,20 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fault_case *fc = &cases[i];
 
+		static const struct {
+			const char *what;
+			CMUnitTestFunction test;
+		} kinds[] = {
+			[NB_FAULT_KILL_SERVER] = {"server killed", t_server_killed},
+			[NB_FAULT_CLIENT_ABORT] = {"client aborts", t_client_aborts},
+			[NB_FAULT_GARBAGE] = {"garbage datagrams", t_garbage},
+		};
+
 		snprintf(names[i], sizeof(names[i]), "%s/%s %s", fc->proto,
-			 nb_dir_name(fc->dir),
-			 fc->fault == NB_FAULT_KILL_SERVER ? "server killed"
-							   : "client aborts");
+			 nb_dir_name(fc->dir), kinds[fc->fault].what);
 		tests[i] = (struct CMUnitTest){
 			.name = names[i],
-			.test_func = fc->fault == NB_FAULT_KILL_SERVER
-					     ? t_server_killed : t_client_aborts,
+			.test_func = kinds[fc->fault].test,
 			.setup_func = setup,
 			.teardown_func = teardown,
 			.initial_state = fc,

@@ -1,0 +1,341 @@
+/* netbench: our HTTP/3 ends cross-checked against real peers from Debian,
+ * on a real link: ngtcp2's example client (gtlsclient) downloads from and
+ * uploads to `netbench serve --proto h3`; our client downloads from
+ * ngtcp2's example server (gtlsserver) and from caddy's HTTP/3, and
+ * uploads through caddy's reverse proxy to our server. Every byte is
+ * verified at the receiving end. Then, unthrottled, the same bytes on the
+ * same link: our client -> our server, gtlsclient -> gtlsserver and
+ * gtlsclient -> caddy, printed with the CPU of each end (reported, not
+ * asserted: the goal is to be the fastest). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client_h3.h"
+#include "error.h"
+#include "goodput.h"
+#include "link.h"
+#include "netns.h"
+#include "peer.h"
+#include "peer_testutil.h"
+#include "profile.h"
+#include "proto.h"
+#include "spawn.h"
+#include "testutil.h"
+#include "tls.h"
+#include "tmproot.h"
+#include "undo.h"
+
+#define PORT_OURS 4443            /* h3 on UDP; h2 on TCP for caddy */
+#define PORT_GTLSSERVER 4446
+#define PORT_CADDY 4445
+#define SIZE (8u << 20)           /* cross-checks */
+#define SIDE_BY_SIDE_SIZE 1000000000ULL   /* 1 GB unthrottled */
+
+struct env {
+	struct nb_undo u;
+	struct nb_link l;
+	struct nb_child ours_h3, ours_h2, gtlsserver, caddy;
+	char dir[256];            /* htdocs, caddy's home, downloads */
+	char ca[4096], cert[4096], key[4096];
+	int saved;
+};
+
+static struct env E;
+
+static int start_peers(void)
+{
+	char listen[64], port[16], htdocs[300], caddyfile[300];
+	char *h3[] = {(char *)nb_self_exe(), "serve", "--proto", "h3",
+		      "--listen", listen, "--ready-fd", "3", NULL};
+	char *h2[] = {(char *)nb_self_exe(), "serve", "--proto", "h2",
+		      "--listen", listen, "--ready-fd", "3", NULL};
+	char *gtlsserver[] = {"gtlsserver", "-q", "-d", htdocs,
+			      NB_LINK_SERVER_ADDR, port, E.key, E.cert, NULL};
+	char *caddy[] = {"caddy", "run", "--config", caddyfile, "--adapter",
+			 "caddyfile", NULL};
+	int rv;
+
+	snprintf(listen, sizeof(listen), "%s:%d", NB_LINK_SERVER_ADDR, PORT_OURS);
+	snprintf(port, sizeof(port), "%d", PORT_GTLSSERVER);
+	snprintf(htdocs, sizeof(htdocs), "%s/htdocs", E.dir);
+	snprintf(caddyfile, sizeof(caddyfile), "%s/Caddyfile", E.dir);
+	rv = nb_spawn(&E.u, &E.ours_h3, E.l.ns[NB_SERVER], h3, 5000);
+	if (!rv)
+		rv = nb_spawn(&E.u, &E.ours_h2, E.l.ns[NB_SERVER], h2, 5000);
+	if (!rv)
+		rv = nb_peer_spawn_udp(&E.u, &E.gtlsserver, E.l.ns[NB_SERVER],
+				       gtlsserver, NB_LINK_SERVER_ADDR,
+				       PORT_GTLSSERVER, 5000);
+	if (!rv)
+		rv = write_caddyfile(caddyfile, "h1 h2 h3", NB_LINK_SERVER_ADDR,
+				     PORT_CADDY, PORT_OURS, E.cert, E.key, E.ca,
+				     E.dir);
+	if (!rv) {
+		/* caddy wants a writable home for its data and config. */
+		setenv("HOME", E.dir, 1);
+		setenv("XDG_DATA_HOME", E.dir, 1);
+		setenv("XDG_CONFIG_HOME", E.dir, 1);
+		rv = nb_peer_spawn_udp(&E.u, &E.caddy, E.l.ns[NB_SERVER], caddy,
+				       NB_LINK_SERVER_ADDR, PORT_CADDY, 10000);
+	}
+	return rv;
+}
+
+static int group_setup(void **state)
+{
+	struct nb_link_opts lo = {0};
+	char path[400];
+	int rv;
+
+	nb_undo_init(&E.u);
+	snprintf(E.dir, sizeof(E.dir), "%s/peers-h3-XXXXXX", nb_tmproot());
+	if (!mkdtemp(E.dir))
+		return -1;
+	rv = nb_undo_push(&E.u, NB_RES_TEMPFILE, 0, release_tree, E.dir, "%s",
+			  E.dir);
+	if (rv < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/htdocs", E.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/htdocs/bytes", E.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/htdocs/bytes/%u", E.dir, SIZE);
+	if (write_payload(path, SIZE, UINT64_MAX) ||
+	    nb_certs_path("ca.pem", E.ca, sizeof(E.ca)) ||
+	    nb_certs_path("server.pem", E.cert, sizeof(E.cert)) ||
+	    nb_certs_path("server.key", E.key, sizeof(E.key)))
+		goto fail;
+	if (nb_link_up(&E.u, &E.l, nb_profile_find("unthrottled"), &lo) ||
+	    start_peers() || nb_netns_enter(E.l.ns[NB_CLIENT], &E.saved))
+		goto fail;
+	*state = &E;
+	return 0;
+fail:
+	fprintf(stderr, "peers_h3: setup: %s\n", nb_lasterr());
+	nb_undo_unwind(&E.u);
+	return -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	nb_netns_leave(E.saved);
+	nb_undo_unwind(&E.u);
+	return 0;
+}
+
+/* gtlsclient against port, one request; what it receives is saved in
+ * dir (named after the path's last part; dir NULL: discarded). method
+ * NULL = GET; data: the file to POST. */
+static void gtlsclient(int port, const char *path, const char *method,
+		       const char *data, const char *dir,
+		       struct cmd_result *r)
+{
+	char p[16], url[160], dl[320], d[320];
+	char *argv[16] = {"gtlsclient", "-q", "--exit-on-all-streams-close"};
+	int n = 3;
+
+	snprintf(p, sizeof(p), "%d", port);
+	snprintf(url, sizeof(url), "https://%s:%d%s", NB_LINK_SERVER_ADDR,
+		 port, path);
+	if (dir) {
+		snprintf(dl, sizeof(dl), "--download=%s", dir);
+		argv[n++] = dl;
+	}
+	if (method) {
+		snprintf(d, sizeof(d), "--data=%s", data);
+		argv[n++] = "-m";
+		argv[n++] = (char *)method;
+		argv[n++] = d;
+	}
+	argv[n++] = NB_LINK_SERVER_ADDR;
+	argv[n++] = p;
+	argv[n++] = url;
+	argv[n] = NULL;
+	run_cmd(argv, r);
+}
+
+/* The file `name` in dir holds exactly `want`. */
+static void check_text_file(const char *dir, const char *name,
+			    const char *want)
+{
+	char path[400], got[256] = "";
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		fail_msg("%s: no answer saved", path);
+	n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	unlink(path);
+	assert_string_equal(got, want);
+}
+
+static void t_gtlsclient_downloads(void **state)
+{
+	char dir[300], path[400], url[64];
+	struct cmd_result r;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/dl", E.dir);
+	mkdir(dir, 0755);
+	snprintf(url, sizeof(url), "/bytes/%u", SIZE);
+	gtlsclient(PORT_OURS, url, NULL, NULL, dir, &r);
+	snprintf(path, sizeof(path), "%s/%u", dir, SIZE);
+	check_payload_file(path, SIZE);
+	unlink(path);
+}
+
+/* A POST of a payload file (one bit flipped at corrupt_at, or none); our
+ * server's answer is what gtlsclient saves as "upload". */
+static void gtlsclient_upload(uint64_t corrupt_at, const char *expect)
+{
+	char dir[300], file[300];
+	struct cmd_result r;
+
+	snprintf(dir, sizeof(dir), "%s/up", E.dir);
+	mkdir(dir, 0755);
+	snprintf(file, sizeof(file), "%s/upload-body", E.dir);
+	assert_int_equal(write_payload(file, SIZE, corrupt_at), 0);
+	gtlsclient(PORT_OURS, "/upload", "POST", file, dir, &r);
+	unlink(file);
+	check_text_file(dir, "upload", expect);
+}
+
+static void t_gtlsclient_uploads(void **state)
+{
+	(void)state;
+	gtlsclient_upload(UINT64_MAX, "{\"bytes\":8388608,\"verdict\":\"ok\"}\n");
+	gtlsclient_upload(4242424, "{\"bytes\":8388608,\"verdict\":"
+				   "\"mismatch at byte 4242424\"}\n");
+}
+
+static void ours(uint16_t port, enum nb_dir dir, struct nb_xfer_result *r,
+		 uint64_t size)
+{
+	struct nb_xfer x = {.server_addr = NB_LINK_SERVER_ADDR, .port = port,
+			    .dir = dir, .size = size};
+
+	if (nb_h3_transfer(&x, r))
+		fail_msg("h3 %s on port %u: %s", nb_dir_name(dir), port,
+			 nb_lasterr());
+	assert_int_equal(r->bytes, size);
+}
+
+static void t_client_downloads_from_gtlsserver(void **state)
+{
+	struct nb_xfer_result r;
+
+	(void)state;
+	ours(PORT_GTLSSERVER, NB_DOWNLOAD, &r, SIZE);
+}
+
+static void t_client_downloads_from_caddy(void **state)
+{
+	struct nb_xfer_result r;
+
+	(void)state;
+	ours(PORT_CADDY, NB_DOWNLOAD, &r, SIZE);
+}
+
+/* caddy streams the body to our h2 server, which verifies and answers. */
+static void t_client_uploads_through_caddy(void **state)
+{
+	struct nb_xfer_result r;
+
+	(void)state;
+	ours(PORT_CADDY, NB_UPLOAD, &r, SIZE);
+}
+
+/* gtlsclient's whole run (process start, handshake, body), the body
+ * discarded as peers.md measured it (the cross-checks above verify what
+ * it receives). */
+static void side_by_side_peer(const char *what, int port,
+			      struct nb_child *server)
+{
+	char url[64];
+	struct cmd_result r;
+	double s0, s1;
+
+	snprintf(url, sizeof(url), "/bytes/%llu", SIDE_BY_SIDE_SIZE);
+	assert_int_equal(nb_child_cpu_now(server, &s0), 0);
+	gtlsclient(port, url, NULL, NULL, NULL, &r);
+	assert_int_equal(nb_child_cpu_now(server, &s1), 0);
+	printf("  %-34s %8.1f Mbit/s, client CPU %.2f s, server CPU %.2f s "
+	       "(whole process)\n", what,
+	       (double)SIDE_BY_SIDE_SIZE * 8 / r.wall_s / 1e6, r.cpu_s,
+	       s1 - s0);
+}
+
+/* Same link, same bytes, one after the other. Reported; all must
+ * complete and verify. */
+static void t_side_by_side_unthrottled(void **state)
+{
+	char file[300];
+	struct nb_xfer_result r;
+	double s0, s1;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/htdocs/bytes/%llu", E.dir,
+		 SIDE_BY_SIDE_SIZE);
+	assert_int_equal(write_payload(file, SIDE_BY_SIDE_SIZE, UINT64_MAX), 0);
+
+	printf("side by side, unthrottled, h3 download of %llu bytes:\n",
+	       SIDE_BY_SIDE_SIZE);
+	assert_int_equal(nb_child_cpu_now(&E.ours_h3, &s0), 0);
+	ours(PORT_OURS, NB_DOWNLOAD, &r, SIDE_BY_SIDE_SIZE);
+	assert_int_equal(nb_child_cpu_now(&E.ours_h3, &s1), 0);
+	printf("  %-34s %8.1f Mbit/s, client CPU %.2f s, server CPU %.2f s\n",
+	       "netbench client -> netbench serve:",
+	       nb_goodput_bps(r.bytes, r.seconds) / 1e6, r.client_cpu_s,
+	       s1 - s0);
+	side_by_side_peer("gtlsclient -> gtlsserver:", PORT_GTLSSERVER,
+			  &E.gtlsserver);
+	side_by_side_peer("gtlsclient -> caddy:", PORT_CADDY, &E.caddy);
+	unlink(file);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_gtlsclient_downloads),
+		cmocka_unit_test(t_gtlsclient_uploads),
+		cmocka_unit_test(t_client_downloads_from_gtlsserver),
+		cmocka_unit_test(t_client_downloads_from_caddy),
+		cmocka_unit_test(t_client_uploads_through_caddy),
+		cmocka_unit_test(t_side_by_side_unthrottled),
+	};
+	const char *need[] = {"gtlsclient", "gtlsserver", "caddy"};
+	char path[4096];
+	int rv;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || !nb_tmproot()) {
+		fprintf(stderr, "peers_h3: cannot set up the process\n");
+		return 99;
+	}
+	rv = nb_test_require_links("peers_h3");
+	if (rv)
+		return rv;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (nb_peer_which(need[i], path, sizeof(path))) {
+			fprintf(stderr, "peers_h3: skipped: %s\n", nb_lasterr());
+			return 77;
+		}
+	}
+	return cmocka_run_group_tests_name("peers_h3", tests, group_setup,
+					   group_teardown);
+}
