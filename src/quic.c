@@ -124,22 +124,26 @@ static void rand_cb(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
 	gnutls_rnd(GNUTLS_RND_NONCE, dest, len);
 }
 
-/* A new connection ID (random) and its stateless reset token (random: we
- * never send stateless resets). Returns 0 or NGTCP2_ERR_CALLBACK_FAILURE. */
+/* A new connection ID (random, redrawn while the end says it is taken)
+ * and its stateless reset token (random: we never send stateless resets).
+ * Returns 0 or NGTCP2_ERR_CALLBACK_FAILURE. */
 static int new_cid(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token,
 		   size_t cidlen, void *ud)
 {
 	struct nb_quic *q = ud;
+	int rv = -EEXIST;
 
 	(void)conn;
-	if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) ||
-	    gnutls_rnd(GNUTLS_RND_RANDOM, token,
+	if (gnutls_rnd(GNUTLS_RND_RANDOM, token,
 		       NGTCP2_STATELESS_RESET_TOKENLEN))
 		return NGTCP2_ERR_CALLBACK_FAILURE;
-	cid->datalen = cidlen;
-	if (q->ops->cid_added)
-		q->ops->cid_added(q, cid);
-	return 0;
+	for (int draw = 0; draw < 16 && rv == -EEXIST; draw++) {
+		if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen))
+			return NGTCP2_ERR_CALLBACK_FAILURE;
+		cid->datalen = cidlen;
+		rv = q->ops->cid_added ? q->ops->cid_added(q, cid) : 0;
+	}
+	return rv ? NGTCP2_ERR_CALLBACK_FAILURE : 0;
 }
 
 static int remove_cid(ngtcp2_conn *conn, const ngtcp2_cid *cid, void *ud)
@@ -566,7 +570,8 @@ int nb_quic_init(struct nb_quic *q, const struct nb_quic_ops *ops, int fd,
 
 		cb.client_initial = ngtcp2_crypto_client_initial_cb;
 		cb.recv_retry = ngtcp2_crypto_recv_retry_cb;
-		dcid.datalen = NB_QUIC_SCIDLEN;
+		/* RFC 9000 7.2: at least 8 bytes until the server's own. */
+		dcid.datalen = NGTCP2_MIN_INITIAL_DCIDLEN;
 		if (gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen))
 			return nb_fail(-EPROTO, "QUIC: no random bytes");
 		rv = ngtcp2_conn_client_new(&q->conn, &dcid, &scid, &q->ps.path,

@@ -38,11 +38,13 @@
 #define NB_QUIC_WINDOW (16u << 20)
 /* Connections without a packet for this long are dropped silently. */
 #define NB_QUIC_IDLE_S 30
-/* Length of the connection IDs the server issues (its demux key; 64
- * random bits). Every byte of a connection ID is carried by every packet
- * towards that end: the client issues none (zero-length, it never
- * migrates), so download packets carry no DCID bytes at all. */
-#define NB_QUIC_SCIDLEN 8
+/* Length of the connection IDs the server issues: its demux key, 32
+ * random bits, quic-go's default length (a draw that is taken already is
+ * redrawn). Every byte of a connection ID is carried by every packet
+ * towards that end, 0.07% of a full packet each: the client issues none
+ * (zero-length, it never migrates), so download packets carry no DCID
+ * bytes at all. */
+#define NB_QUIC_SCIDLEN 4
 #define NB_QUIC_CLIENT_SCIDLEN 0
 /* At most this many packets go in one sendmsg (GSO) or one write round. */
 #define NB_QUIC_MAX_BURST 64
@@ -81,11 +83,13 @@ struct nb_quic_ops {
 	int (*handshake_done)(struct nb_quic *q);
 	/* Optional: a stream closed at the QUIC level. */
 	void (*stream_closed)(struct nb_quic *q, int64_t sid, uint64_t code);
-	/* Optional (server demux): a connection ID was issued to the peer /
-	 * retired by it. The first SCID (ngtcp2_conn_get_scid) and the
+	/* Optional (server demux): a connection ID is about to be issued to
+	 * the peer / was retired by it. cid_added returns 0, or -EEXIST when
+	 * the ID routes to another connection already (quic.c draws another),
+	 * or another negative errno (the ID is not issued). The first SCID (ngtcp2_conn_get_scid) and the
 	 * client's original DCID are not announced: the server registers
 	 * them after nb_quic_init(). */
-	void (*cid_added)(struct nb_quic *q, const ngtcp2_cid *cid);
+	int (*cid_added)(struct nb_quic *q, const ngtcp2_cid *cid);
 	void (*cid_removed)(struct nb_quic *q, const ngtcp2_cid *cid);
 };
 

@@ -140,9 +140,14 @@ static void cid_drop(struct server *srv, struct cid_entry *e)
 	free(e);
 }
 
-static void on_cid_added(struct nb_quic *q, const ngtcp2_cid *cid)
+/* Errors: -EEXIST (the ID routes elsewhere already), -ENOMEM. */
+static int on_cid_added(struct nb_quic *q, const ngtcp2_cid *cid)
 {
-	cid_add((struct conn *)q, cid);
+	struct conn *c = (struct conn *)q;
+
+	if (cid_find(c->srv, cid->data, cid->datalen))
+		return -EEXIST;
+	return cid_add(c, cid);
 }
 
 static void on_cid_removed(struct nb_quic *q, const ngtcp2_cid *cid)
@@ -271,17 +276,28 @@ static void conn_new(struct server *srv, const ngtcp2_pkt_hd *hd,
 		free(c);
 		return;
 	}
+	/* The first connection ID was drawn by ngtcp2's set-up: one that is
+	 * taken (one in 2^32 per connection) loses this Initial, and the
+	 * client's next one draws again. */
+	n = ngtcp2_conn_get_num_scid(c->q.conn);
+	if (n > sizeof(scid) / sizeof(scid[0]))
+		n = 0;
+	if (n)
+		ngtcp2_conn_get_scid(c->q.conn, scid);
+	for (size_t i = 0; i < n; i++) {
+		if (cid_find(srv, scid[i].data, scid[i].datalen)) {
+			nb_quic_free(&c->q);
+			free(c);
+			return;
+		}
+	}
 	c->next = srv->conns;
 	if (srv->conns)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	n = ngtcp2_conn_get_num_scid(c->q.conn);
-	if (n <= sizeof(scid) / sizeof(scid[0])) {
-		ngtcp2_conn_get_scid(c->q.conn, scid);
-		for (size_t i = 0; i < n; i++)
-			cid_add(c, &scid[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		cid_add(c, &scid[i]);
 	cid_add(c, &hd->dcid);
 	conn_input(srv, c, (const struct sockaddr *)from, sizeof(*from), pkt,
 		   len, now);
