@@ -112,16 +112,9 @@ static int tls_setup(struct h2c *c, const char *ca)
 	};
 	int rv;
 
-	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
-		c->cred = NULL;
-		return nb_fail(-ENOMEM, "gnutls: out of memory");
-	}
-	rv = gnutls_certificate_set_x509_trust_file(c->cred, ca,
-						    GNUTLS_X509_FMT_PEM);
-	if (rv <= 0)
-		return nb_fail(-EINVAL, "%s: no CA certificate%s%s", ca,
-			       rv < 0 ? ": " : "",
-			       rv < 0 ? gnutls_strerror(rv) : "");
+	rv = nb_tls_client_creds(ca, &c->cred);
+	if (rv)
+		return rv;
 	if (gnutls_init(&c->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
 				 GNUTLS_NO_TICKETS) < 0) {
 		c->tls = NULL;

@@ -23,6 +23,7 @@
 #include "goodput.h"
 #include "interrupt.h"
 #include "quic.h"
+#include "tls.h"
 
 /* Datagrams (with UDP_GRO: trains of them) taken by one recvmmsg(). */
 #define RX_SLOTS 16
@@ -290,16 +291,9 @@ static int quic_setup(struct h3c *c, const char *ca, const char *pin)
 	rv = udp_connect(c, &local);
 	if (rv)
 		return rv;
-	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
-		c->cred = NULL;
-		return nb_fail(-ENOMEM, "gnutls: out of memory");
-	}
-	rv = gnutls_certificate_set_x509_trust_file(c->cred, ca,
-						    GNUTLS_X509_FMT_PEM);
-	if (rv <= 0)
-		return nb_fail(-EINVAL, "%s: no CA certificate%s%s", ca,
-			       rv < 0 ? ": " : "",
-			       rv < 0 ? gnutls_strerror(rv) : "");
+	rv = nb_tls_client_creds(ca, &c->cred);
+	if (rv)
+		return rv;
 	return nb_quic_init(&c->q, &ops, c->fd, (struct sockaddr *)&local,
 			    sizeof(local), (struct sockaddr *)&c->peer,
 			    sizeof(c->peer), NULL, NGTCP2_CC_ALGO_CUBIC,

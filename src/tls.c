@@ -81,6 +81,24 @@ static int load(const char *path, gnutls_datum_t *d)
 	return 0;
 }
 
+int nb_tls_client_creds(const char *ca, gnutls_certificate_credentials_t *out)
+{
+	int rv;
+
+	if (gnutls_certificate_allocate_credentials(out) < 0) {
+		*out = NULL;
+		return nb_fail(-ENOMEM, "gnutls: out of memory");
+	}
+	rv = gnutls_certificate_set_x509_trust_file(*out, ca,
+						    GNUTLS_X509_FMT_PEM);
+	if (rv > 0)
+		return 0;
+	gnutls_certificate_free_credentials(*out);
+	*out = NULL;
+	return nb_fail(-EINVAL, "%s: no CA certificate%s%s", ca,
+		       rv < 0 ? ": " : "", rv < 0 ? gnutls_strerror(rv) : "");
+}
+
 int nb_tls_server_creds(const char *cert, const char *key,
 			gnutls_certificate_credentials_t *out)
 {

@@ -32,6 +32,12 @@ int nb_certs_path(const char *name, char *buf, size_t len);
 int nb_tls_server_creds(const char *cert, const char *key,
 			gnutls_certificate_credentials_t *out);
 
+/* Client credentials that trust the CA certificates of a PEM file (ca:
+ * certs/ca.pem for our clients). On failure *out is NULL. Errors: -ENOMEM,
+ * -EINVAL (no certificate in the file, or an unreadable one; the message
+ * names it). */
+int nb_tls_client_creds(const char *ca, gnutls_certificate_credentials_t *out);
+
 /* The SPKI pin of the certs directory ("sha256//<base64>", from
  * server.pin) into buf. Errors: -ENOENT/-EACCES, -EINVAL (not a pin). */
 int nb_tls_read_pin(char *buf, size_t len);

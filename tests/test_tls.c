@@ -33,6 +33,27 @@ static void t_server_creds_load(void **state)
 	gnutls_certificate_free_credentials(cred);
 }
 
+/* The CA loads; a key file or a missing file is no CA, said with its name. */
+static void t_client_creds(void **state)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	char ca[4096], key[4096];
+
+	(void)state;
+	path("ca.pem", ca);
+	path("server.key", key);
+	assert_int_equal(nb_tls_client_creds(ca, &cred), 0);
+	assert_non_null(cred);
+	gnutls_certificate_free_credentials(cred);
+	assert_int_equal(nb_tls_client_creds(key, &cred), -EINVAL);
+	assert_null(cred);
+	assert_non_null(strstr(nb_lasterr(), "server.key: no CA certificate"));
+	assert_int_equal(nb_tls_client_creds("/nonexistent.pem", &cred),
+			 -EINVAL);
+	assert_null(cred);
+	assert_non_null(strstr(nb_lasterr(), "/nonexistent.pem"));
+}
+
 static void t_pin_file_is_the_keys_pin(void **state)
 {
 	char cert[4096], file_pin[128], pin[128];
@@ -121,6 +142,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_server_creds_load),
+		cmocka_unit_test(t_client_creds),
 		cmocka_unit_test(t_pin_file_is_the_keys_pin),
 		cmocka_unit_test(t_not_about_to_expire),
 		cmocka_unit_test(t_unreadable_cert_names_the_file),
