@@ -143,3 +143,32 @@ int nb_http_answer_parse(const char *body, size_t len, uint64_t *bytes,
 		snprintf(verdict, vlen, "%s", v);
 	return 0;
 }
+
+uint64_t nb_http_respond(const struct nb_http_target *t, uint64_t got,
+			 uint64_t bad, struct nb_http_head *h, char *answer)
+{
+	uint64_t size;
+
+	memset(h, 0, sizeof(*h));
+	h->status = t->status;
+	if (t->route == NB_ROUTE_DOWNLOAD) {
+		size = t->head ? 0 : t->size;
+		h->type = "application/octet-stream";
+		h->no_store = true;
+		snprintf(h->length, sizeof(h->length), "%" PRIu64, t->size);
+	} else {
+		h->small = true;
+		if (t->route == NB_ROUTE_UPLOAD) {
+			size = nb_http_answer(answer, got, bad, &h->status);
+			h->type = "application/json";
+		} else {
+			size = (uint64_t)snprintf(answer, NB_HTTP_ANSWER_MAX,
+						  "%s",
+						  nb_http_error_body(t->status));
+			h->type = "text/plain";
+		}
+		snprintf(h->length, sizeof(h->length), "%" PRIu64, size);
+	}
+	snprintf(h->status_text, sizeof(h->status_text), "%d", h->status);
+	return size;
+}

@@ -59,4 +59,26 @@ int nb_http_answer_parse(const char *body, size_t len, uint64_t *bytes,
 /* An error answer's short body ("not found\n"). */
 const char *nb_http_error_body(int status);
 
+/* What downloads are served with: never from a cache. */
+#define NB_HTTP_NO_STORE "no-store, no-cache, must-revalidate"
+
+/* The head of the response to a routed request, for servers that frame
+ * header fields (h2, h3). */
+struct nb_http_head {
+	int status;
+	char status_text[8];       /* ":status" value */
+	const char *type;          /* content-type */
+	char length[24];           /* content-length */
+	bool no_store;             /* add cache-control NB_HTTP_NO_STORE */
+	bool small;                /* the body is `answer`, not the payload */
+};
+
+/* The response to t: its head into h and, unless it is a download, its
+ * small body (the upload's answer for `got` bytes received, first
+ * mismatch at `bad`; or the error body) into answer (NB_HTTP_ANSWER_MAX
+ * bytes). Returns the body bytes to send: the payload size of a download
+ * (0 for HEAD), else the answer's length. Never fails. */
+uint64_t nb_http_respond(const struct nb_http_target *t, uint64_t got,
+			 uint64_t bad, struct nb_http_head *h, char *answer);
+
 #endif

@@ -115,7 +115,7 @@ static int on_request(struct nb_h1 *h, const struct nb_http1_req *r)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	static const char no_cache[] =
-		"cache-control: no-store, no-cache, must-revalidate\r\n"
+		"cache-control: " NB_HTTP_NO_STORE "\r\n"
 		"pragma: no-cache\r\n";
 	bool has_body = r->transfer_encoding || r->content_length > 0;
 	struct nb_http_target t;

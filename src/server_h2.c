@@ -249,37 +249,19 @@ static int send_data(nghttp2_session *s, nghttp2_frame *f,
 static int respond(nghttp2_session *s, struct stream *st)
 {
 	nghttp2_data_provider dp = {.source.ptr = st, .read_callback = data_read};
-	char status[8], length[24];
-	const char *type = "text/plain";
-	int code = st->t.status, n = 3;
-	nghttp2_nv nv[5];
+	struct nb_http_head h;
+	int n = 3;
+	nghttp2_nv nv[4];
 
 	st->responded = true;
-	if (st->t.route == NB_ROUTE_DOWNLOAD) {
-		st->size = st->t.head ? 0 : st->t.size;
-		type = "application/octet-stream";
-		snprintf(length, sizeof(length), "%" PRIu64, st->t.size);
-	} else {
-		st->small = true;
-		if (st->t.route == NB_ROUTE_UPLOAD) {
-			st->size = nb_http_answer(st->answer, st->got, st->bad,
-						  &code);
-			type = "application/json";
-		} else {
-			st->size = (uint64_t)snprintf(st->answer,
-						      sizeof(st->answer), "%s",
-						      nb_http_error_body(code));
-		}
-		snprintf(length, sizeof(length), "%" PRIu64, st->size);
-	}
-	snprintf(status, sizeof(status), "%d", code);
-	nv[0] = (nghttp2_nv)NV(":status", status, strlen(status));
-	nv[1] = (nghttp2_nv)NV("content-type", type, strlen(type));
-	nv[2] = (nghttp2_nv)NV("content-length", length, strlen(length));
-	if (st->t.route == NB_ROUTE_DOWNLOAD)
-		nv[n++] = (nghttp2_nv)NV("cache-control",
-					 "no-store, no-cache, must-revalidate",
-					 35);
+	st->size = nb_http_respond(&st->t, st->got, st->bad, &h, st->answer);
+	st->small = h.small;
+	nv[0] = (nghttp2_nv)NV(":status", h.status_text, strlen(h.status_text));
+	nv[1] = (nghttp2_nv)NV("content-type", h.type, strlen(h.type));
+	nv[2] = (nghttp2_nv)NV("content-length", h.length, strlen(h.length));
+	if (h.no_store)
+		nv[n++] = (nghttp2_nv)NV("cache-control", NB_HTTP_NO_STORE,
+					 strlen(NB_HTTP_NO_STORE));
 	return nghttp2_submit_response(s, st->id, nv, (size_t)n,
 				       st->size ? &dp : NULL);
 }

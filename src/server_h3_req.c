@@ -240,39 +240,21 @@ static nghttp3_ssize read_data(nghttp3_conn *h3, int64_t sid,
 static int respond(nghttp3_conn *h3, struct h3_stream *st)
 {
 	nghttp3_data_reader dr = {.read_data = read_data};
-	char status[8], length[24];
-	const char *type = "text/plain";
-	int code = st->t.status, n = 3;
+	struct nb_http_head h;
+	int n = 3;
 	nghttp3_nv nv[4];
 
 	st->responded = true;
-	if (st->t.route == NB_ROUTE_DOWNLOAD) {
-		st->size = st->t.head ? 0 : st->t.size;
-		type = "application/octet-stream";
-		snprintf(length, sizeof(length), "%" PRIu64, st->t.size);
-		if (st->size && nb_ring_init(&st->ring, RING_CAP))
-			return NGHTTP3_ERR_NOMEM;
-	} else {
-		st->small = true;
-		if (st->t.route == NB_ROUTE_UPLOAD) {
-			st->size = nb_http_answer(st->answer, st->got, st->bad,
-						  &code);
-			type = "application/json";
-		} else {
-			st->size = (uint64_t)snprintf(st->answer,
-						      sizeof(st->answer), "%s",
-						      nb_http_error_body(code));
-		}
-		snprintf(length, sizeof(length), "%" PRIu64, st->size);
-	}
-	snprintf(status, sizeof(status), "%d", code);
-	nv[0] = (nghttp3_nv)NV(":status", status, strlen(status));
-	nv[1] = (nghttp3_nv)NV("content-type", type, strlen(type));
-	nv[2] = (nghttp3_nv)NV("content-length", length, strlen(length));
-	if (st->t.route == NB_ROUTE_DOWNLOAD)
-		nv[n++] = (nghttp3_nv)NV("cache-control",
-					 "no-store, no-cache, must-revalidate",
-					 35);
+	st->size = nb_http_respond(&st->t, st->got, st->bad, &h, st->answer);
+	st->small = h.small;
+	if (!h.small && st->size && nb_ring_init(&st->ring, RING_CAP))
+		return NGHTTP3_ERR_NOMEM;
+	nv[0] = (nghttp3_nv)NV(":status", h.status_text, strlen(h.status_text));
+	nv[1] = (nghttp3_nv)NV("content-type", h.type, strlen(h.type));
+	nv[2] = (nghttp3_nv)NV("content-length", h.length, strlen(h.length));
+	if (h.no_store)
+		nv[n++] = (nghttp3_nv)NV("cache-control", NB_HTTP_NO_STORE,
+					 strlen(NB_HTTP_NO_STORE));
 	return nghttp3_conn_submit_response(h3, st->id, nv, (size_t)n,
 					    st->size ? &dr : NULL);
 }

@@ -124,6 +124,48 @@ static void t_answer_parse_rejects(void **state)
 				 -EPROTO);
 }
 
+/* The response head and small body each kind of request gets. */
+static void t_respond(void **state)
+{
+	struct nb_http_target t;
+	struct nb_http_head h;
+	char answer[NB_HTTP_ANSWER_MAX];
+	uint64_t n;
+
+	(void)state;
+	t = route("GET", "/bytes/123456");
+	assert_int_equal(nb_http_respond(&t, 0, UINT64_MAX, &h, answer), 123456);
+	assert_string_equal(h.status_text, "200");
+	assert_string_equal(h.type, "application/octet-stream");
+	assert_string_equal(h.length, "123456");
+	assert_true(h.no_store);
+	assert_false(h.small);
+
+	t = route("HEAD", "/bytes/77");
+	assert_int_equal(nb_http_respond(&t, 0, UINT64_MAX, &h, answer), 0);
+	assert_string_equal(h.length, "77");
+
+	t = route("PUT", "/upload");
+	n = nb_http_respond(&t, 1000, 999, &h, answer);
+	assert_int_equal(n, strlen(answer));
+	assert_int_equal(h.status, 422);
+	assert_string_equal(h.status_text, "422");
+	assert_string_equal(h.type, "application/json");
+	assert_string_equal(answer,
+			    "{\"bytes\":1000,\"verdict\":\"mismatch at byte 999\"}\n");
+	assert_false(h.no_store);
+	assert_true(h.small);
+	nb_http_respond(&t, 1000, UINT64_MAX, &h, answer);
+	assert_string_equal(h.status_text, "200");
+
+	t = route("DELETE", "/bytes/1");
+	n = nb_http_respond(&t, 0, UINT64_MAX, &h, answer);
+	assert_int_equal(n, strlen(nb_http_error_body(405)));
+	assert_string_equal(h.status_text, "405");
+	assert_string_equal(h.type, "text/plain");
+	assert_string_equal(answer, nb_http_error_body(405));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +174,7 @@ int main(void)
 		cmocka_unit_test(t_upload),
 		cmocka_unit_test(t_answer_roundtrip),
 		cmocka_unit_test(t_answer_parse_rejects),
+		cmocka_unit_test(t_respond),
 	};
 
 	return cmocka_run_group_tests_name("http_target", tests, NULL, NULL);
