@@ -15,12 +15,20 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "goodput.h"
+#include "netns.h"
 #include "payload.h"
+#include "peer.h"
 #include "peer_testutil.h"
+#include "profile.h"
+#include "testutil.h"
+#include "tls.h"
+#include "tmproot.h"
 
 void release_tree(void *arg)
 {
@@ -147,3 +155,100 @@ void run_cmd(char *const argv[], struct cmd_result *res)
 			 status, res->out);
 }
 
+
+int peer_prepare(const char *name, const char *const need[], size_t n)
+{
+	char path[4096];
+	int rv;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || !nb_tmproot()) {
+		fprintf(stderr, "%s: cannot set up the process\n", name);
+		return 99;
+	}
+	rv = nb_test_require_links(name);
+	if (rv)
+		return rv;
+	for (size_t i = 0; i < n; i++) {
+		if (nb_peer_which(need[i], path, sizeof(path))) {
+			fprintf(stderr, "%s: skipped: %s\n", name, nb_lasterr());
+			return 77;
+		}
+	}
+	return 0;
+}
+
+int peer_group_setup(struct peer_env *pe, const char *name, unsigned size,
+		     int (*start)(void))
+{
+	struct nb_link_opts lo = {0};
+	char path[400];
+	int rv;
+
+	nb_undo_init(&pe->u);
+	snprintf(pe->dir, sizeof(pe->dir), "%s/%s-XXXXXX", nb_tmproot(), name);
+	if (!mkdtemp(pe->dir))
+		return -1;
+	rv = nb_undo_push(&pe->u, NB_RES_TEMPFILE, 0, release_tree, pe->dir,
+			  "%s", pe->dir);
+	if (rv < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/htdocs", pe->dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/htdocs/bytes", pe->dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/htdocs/bytes/%u", pe->dir, size);
+	if (write_payload(path, size, UINT64_MAX) ||
+	    nb_certs_path("ca.pem", pe->ca, sizeof(pe->ca)) ||
+	    nb_certs_path("server.pem", pe->cert, sizeof(pe->cert)) ||
+	    nb_certs_path("server.key", pe->key, sizeof(pe->key)))
+		goto fail;
+	if (nb_link_up(&pe->u, &pe->l, nb_profile_find("unthrottled"), &lo) ||
+	    start() || nb_netns_enter(pe->l.ns[NB_CLIENT], &pe->saved))
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s: setup: %s\n", name, nb_lasterr());
+	nb_undo_unwind(&pe->u);
+	return -1;
+}
+
+int peer_group_teardown(struct peer_env *pe)
+{
+	nb_netns_leave(pe->saved);
+	nb_undo_unwind(&pe->u);
+	return 0;
+}
+
+int peer_spawn_serve(struct peer_env *pe, struct nb_child *c,
+		     const char *proto, int port)
+{
+	char listen[64];
+	char *argv[] = {(char *)nb_self_exe(), "serve", "--proto",
+			(char *)proto, "--listen", listen, "--ready-fd", "3",
+			NULL};
+
+	snprintf(listen, sizeof(listen), "%s:%d", NB_LINK_SERVER_ADDR, port);
+	return nb_spawn(&pe->u, c, pe->l.ns[NB_SERVER], argv, 5000);
+}
+
+int peer_spawn_caddy(struct peer_env *pe, struct nb_child *c,
+		     const char *protocols, int port, int upstream_port,
+		     bool udp)
+{
+	char caddyfile[300];
+	char *argv[] = {"caddy", "run", "--config", caddyfile, "--adapter",
+			"caddyfile", NULL};
+	int rv;
+
+	snprintf(caddyfile, sizeof(caddyfile), "%s/Caddyfile", pe->dir);
+	rv = write_caddyfile(caddyfile, protocols, NB_LINK_SERVER_ADDR, port,
+			     upstream_port, pe->cert, pe->key, pe->ca, pe->dir);
+	if (rv)
+		return rv;
+	/* caddy wants a writable home for its data and config. */
+	setenv("HOME", pe->dir, 1);
+	setenv("XDG_DATA_HOME", pe->dir, 1);
+	setenv("XDG_CONFIG_HOME", pe->dir, 1);
+	return (udp ? nb_peer_spawn_udp : nb_peer_spawn)(&pe->u, c,
+			pe->l.ns[NB_SERVER], argv, NB_LINK_SERVER_ADDR, port, 10000);
+}

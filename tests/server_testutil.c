@@ -308,6 +308,27 @@ bool log_has(const char *needle)
 	return log_has_within(needle, 200);
 }
 
+/* --- command-line clients ------------------------------------------------ */
+
+int run_shell(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	FILE *f;
+	size_t n;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* --- the process --------------------------------------------------------- */
 
 static int lo_up(void)

@@ -1,10 +1,11 @@
 /* netbench: helpers shared by the server tests (test_server_http.c,
- * test_server_h1.c, test_server_h2.c; tests/server_testutil.c): the real
- * server (`netbench serve --proto h2`, a child process; under the valgrind
- * setup it runs under valgrind too) on 127.0.0.1 of a network namespace of
- * the test's own, a small blocking gnutls client, the temporary payload
- * file, and the server's log (its stderr goes to a file so that its log
- * lines can be checked). */
+ * test_server_h1.c, test_server_h2.c, test_server_h3.c;
+ * tests/server_testutil.c): the real server (`netbench serve --proto h2`,
+ * a child process; under the valgrind setup it runs under valgrind too) on
+ * 127.0.0.1 of a network namespace of the test's own, a small blocking
+ * gnutls client, the temporary payload file, the server's log (its stderr
+ * goes to a file so that its log lines can be checked), and shell commands
+ * for the command-line clients (curl, gtlsclient). */
 #ifndef NB_SERVER_TESTUTIL_H
 #define NB_SERVER_TESTUTIL_H
 
@@ -107,5 +108,13 @@ void flip_file_byte(uint64_t at);
  * apart (log lines are written as the server gets to them). */
 bool log_has_within(const char *needle, int tries);
 bool log_has(const char *needle);
+
+/* --- command-line clients ------------------------------------------------ */
+
+/* Runs a shell command (printf format, at most 4 KiB), its stdout (the
+ * start of it) into out. Returns its exit status, -1 when it did not exit;
+ * fails the test when it cannot start. */
+int run_shell(char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

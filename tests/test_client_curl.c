@@ -8,6 +8,7 @@
  * requests and interruptions. Every transfer must leave the thread and fd
  * counts as it found them. A group whose peer is missing is skipped with a
  * message; without root (or namespaces) the whole test is (exit 77).
+ * Helpers shared with test_client_h3.c: tests/client_testutil.h.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,107 +17,42 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client_curl.h"
+#include "client_testutil.h"
 #include "error.h"
 #include "goodput.h"
-#include "http_target.h"
-#include "interrupt.h"
-#include "payload.h"
 #include "proto.h"
 #include "spawn.h"
-#include "testutil.h"
-#include "thread.h"
 #include "tls.h"
 #include "undo.h"
 
-#define SKIP 77
-#define ADDR "127.0.0.1"
 #define NGHTTPD_PORT 4443
 #define H1_PORT 4444
 #define H2_PORT 4445
 #define SILENT_PORT 4446
 #define CLOSED_PORT 4447
 
-/* What nghttpd serves (files under htdocs/bytes/). */
-#define GOOD_SIZE 1000000ULL
-#define CORRUPT_SIZE 777777ULL
-#define CORRUPT_AT 123457ULL
-#define SHORT_SIZE 500000ULL     /* the file holds 400000 bytes */
-#define LONG_SIZE 300000ULL      /* the file holds 300001 bytes */
+/* nghttpd serves make_htdocs()'s files under htdocs/bytes/, and: */
 #define UP_SIZE 2000000ULL       /* the answer file says so */
 
-static bool valgrind;
 static char tmp[] = "/tmp/nb-test-client-curl-XXXXXX";
 static char htdocs[sizeof(tmp) + 16];
 static pid_t nghttpd = -1;
 
 /* --- helpers ------------------------------------------------------------- */
-
-static int count_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-static int write_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-/* htdocs/bytes/<name>: `len` payload bytes, byte `flip` (if < len)
- * inverted. */
-static int write_payload(const char *name, size_t len, uint64_t flip)
-{
-	char path[256];
-	uint8_t *buf = malloc(len ? len : 1);
-	int rv;
-
-	if (!buf)
-		return -ENOMEM;
-	nb_payload_fill(buf, 0, len);
-	if (flip < len)
-		buf[flip] ^= 0xff;
-	snprintf(path, sizeof(path), "%s/bytes/%s", htdocs, name);
-	rv = write_file(path, buf, len);
-	free(buf);
-	return rv;
-}
 
 /* The answer nghttpd gives to any PUT /upload: the file htdocs/upload,
  * always ANSWER_LEN bytes long. nghttpd keeps the files it served open,
@@ -176,37 +112,15 @@ static bool have_program(const char *name)
 	return false;
 }
 
-/* One transfer with the invariants every transfer keeps: no thread or fd
- * left; when it succeeds, the series and progress account for every byte. */
+/* One transfer with the invariants every transfer keeps (checked_xfer). */
 static int xfer_at(const char *addr, int version, enum nb_dir dir,
 		   uint16_t port, uint64_t size, uint64_t abort_after,
 		   struct nb_xfer_result *r)
 {
-	struct nb_series s;
-	_Atomic uint64_t progress = 0;
 	struct nb_xfer x = {.server_addr = addr, .port = port, .dir = dir,
-			    .size = size, .series = &s, .progress = &progress,
-			    .abort_after = abort_after};
-	int threads = count_threads(), fds = nb_test_count_fds(), rv;
-	uint64_t sum = 0;
+			    .size = size, .abort_after = abort_after};
 
-	assert_int_equal(nb_series_init(&s, nb_now()), 0);
-	rv = nb_curl_transfer(&x, version, r);
-	assert_int_equal(count_threads(), threads);
-	assert_int_equal(nb_test_count_fds(), fds);
-	assert_true(r->client_cpu_s >= 0);
-	for (size_t i = 0; i < s.n; i++)
-		sum += s.bytes[i];
-	nb_series_free(&s);
-	if (!rv) {
-		assert_int_equal(r->bytes, size);
-		assert_true(r->seconds >= 0);
-		assert_int_equal(sum, size);
-		assert_int_equal(atomic_load(&progress), size);
-	} else {
-		assert_int_equal(r->bytes, 0);
-	}
-	return rv;
+	return checked_xfer(nb_curl_transfer, version, &x, r);
 }
 
 static int xfer_full(int version, enum nb_dir dir, uint16_t port,
@@ -223,53 +137,17 @@ static int xfer(int version, enum nb_dir dir, uint16_t port, uint64_t size)
 	return xfer_full(version, dir, port, size, 0, &r);
 }
 
-static void assert_err(const char *want)
-{
-	if (!strstr(nb_lasterr(), want))
-		fail_msg("error '%s' does not say '%s'", nb_lasterr(), want);
-}
-
-/* A certs directory like the real one but with another pin. */
-static void certs_with_pin(char *dir, const char *pin)
-{
-	char src[4096], dst[512];
-
-	assert_int_equal(nb_certs_path("ca.pem", src, sizeof(src)), 0);
-	snprintf(dst, sizeof(dst), "%s/ca.pem", dir);
-	assert_int_equal(symlink(src, dst), 0);
-	snprintf(dst, sizeof(dst), "%s/server.pin", dir);
-	assert_int_equal(write_file(dst, pin, strlen(pin)), 0);
-}
-
-static void certs_cleanup(const char *dir)
-{
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s/ca.pem", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/server.pin", dir);
-	unlink(p);
-	rmdir(dir);
-}
-
 /* --- nghttpd ------------------------------------------------------------- */
 
 static int nghttpd_setup(void **state)
 {
-	char key[4096], cert[4096], path[256];
+	char key[4096], cert[4096];
 	double t0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/bytes", htdocs);
-	if (mkdir(htdocs, 0755) || mkdir(path, 0755) ||
-	    nb_certs_path("server.key", key, sizeof(key)) ||
+	if (nb_certs_path("server.key", key, sizeof(key)) ||
 	    nb_certs_path("server.pem", cert, sizeof(cert)) ||
-	    write_payload("1000000", GOOD_SIZE, UINT64_MAX) ||
-	    write_payload("1", 1, UINT64_MAX) ||
-	    write_payload("0", 0, UINT64_MAX) ||
-	    write_payload("777777", CORRUPT_SIZE, CORRUPT_AT) ||
-	    write_payload("500000", 400000, UINT64_MAX) ||
-	    write_payload("300000", LONG_SIZE + 1, UINT64_MAX))
+	    make_htdocs(htdocs, true))
 		return -1;
 	nghttpd = fork();
 	if (nghttpd < 0)
@@ -407,7 +285,7 @@ static void t_h1_of_h2_only(void **state)
 			 -EPROTONOSUPPORT);
 	assert_int_equal(xfer(1, NB_UPLOAD, NGHTTPD_PORT, GOOD_SIZE),
 			 -EPROTONOSUPPORT);
-	assert_true(nb_now() - t0 < (valgrind ? 30 : 3));
+	assert_true(nb_now() - t0 < (under_valgrind ? 30 : 3));
 }
 
 /* --- no server, or a silent one ------------------------------------------ */
@@ -421,36 +299,7 @@ static void t_refused(void **state)
 	assert_err("Connection refused");
 	assert_int_equal(xfer(2, NB_UPLOAD, CLOSED_PORT, 10), -ECONNREFUSED);
 	assert_err("Connection refused");
-	assert_true(nb_now() - t0 < (valgrind ? 10 : 1));
-}
-
-struct watcher {
-	pthread_t th;
-	struct nb_thread *self;      /* stop it ... */
-	uint64_t after;              /* ... once this many bytes moved */
-	double delay;                /* ... or (after == 0) this long */
-	_Atomic uint64_t *progress;
-	bool interrupt;              /* raise nb_interrupted() instead */
-	double fired;                /* when it did */
-};
-
-static void *watch(void *arg)
-{
-	struct watcher *w = arg;
-	double t0 = nb_now();
-
-	while (nb_now() - t0 < 60) {
-		if ((w->after && atomic_load(w->progress) >= w->after) ||
-		    (!w->after && nb_now() - t0 >= w->delay))
-			break;
-		usleep(1000);
-	}
-	w->fired = nb_now();
-	if (w->interrupt)
-		nb_interrupt_signal = SIGINT;
-	else
-		atomic_store(&w->self->stop, true);
-	return NULL;
+	assert_true(nb_now() - t0 < (under_valgrind ? 10 : 1));
 }
 
 /* Runs a transfer while a watcher stops or interrupts it; returns the
@@ -458,52 +307,17 @@ static void *watch(void *arg)
 static int stopped(int version, enum nb_dir dir, uint16_t port,
 		   uint64_t size, struct watcher *w)
 {
-	struct nb_thread self;
-	_Atomic uint64_t progress = 0;
 	struct nb_xfer x = {.server_addr = ADDR, .port = port, .dir = dir,
-			    .size = size, .self = &self, .progress = &progress};
-	struct nb_xfer_result r;
-	int threads = count_threads(), fds = nb_test_count_fds(), rv;
-	double lag;
+			    .size = size};
 
-	memset(&self, 0, sizeof(self));
-	atomic_store(&self.stop, false);
-	w->self = &self;
-	w->progress = &progress;
-	assert_int_equal(pthread_create(&w->th, NULL, watch, w), 0);
-	rv = nb_curl_transfer(&x, version, &r);
-	lag = nb_now() - w->fired;
-	pthread_join(w->th, NULL);
-	nb_interrupt_signal = 0;
-	assert_int_equal(count_threads(), threads);
-	assert_int_equal(nb_test_count_fds(), fds);
-	if (w->fired > 0 && lag > (valgrind ? 3.0 : 0.5))
-		fail_msg("ended %.3f s after the request", lag);
-	return rv;
+	return stopped_xfer(nb_curl_transfer, version, &x, w);
 }
 
-static int silent_fd = -1;
-
+/* A TCP listener that accepts and never speaks. */
 static int silent_setup(void **state)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons(SILENT_PORT)};
-
 	(void)state;
-	inet_pton(AF_INET, ADDR, &sa.sin_addr);
-	silent_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (silent_fd < 0 || bind(silent_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(silent_fd, 16))
-		return -1;
-	return 0;
-}
-
-static int silent_teardown(void **state)
-{
-	(void)state;
-	if (silent_fd >= 0)
-		close(silent_fd);
-	return 0;
+	return silent_listen(SOCK_STREAM, SILENT_PORT);
 }
 
 /* The server accepts and never speaks: a stop request or an interruption
@@ -544,20 +358,12 @@ static int servers_setup(void **state)
 
 	(void)state;
 	nb_undo_init(&undo);
-	for (int i = 0; i < 2; i++) {
-		char listen[32];
-		char *argv[] = {(char *)nb_self_exe(), "serve", "--proto",
-				(char *)protos[i], "--listen", listen,
-				"--ready-fd", "3", NULL};
-
-		snprintf(listen, sizeof(listen), ADDR ":%u", ports[i]);
-		if (nb_spawn(&undo, &servers[i], -1, argv, 10000)) {
+	for (int i = 0; i < 2; i++)
+		if (spawn_serve(&undo, &servers[i], protos[i], ports[i])) {
 			fprintf(stderr, "test_client_curl: netbench serve "
 				"--proto %s: %s\n", protos[i], nb_lasterr());
-			nb_undo_unwind(&undo);
 			return -1;
 		}
-	}
 	return 0;
 }
 
@@ -575,7 +381,7 @@ static uint16_t port_of(int version)
 
 static void t_roundtrips(void **state)
 {
-	uint64_t big = valgrind ? 3000000 : 30000000;
+	uint64_t big = under_valgrind ? 3000000 : 30000000;
 	const uint64_t sizes[] = {big, 1, 16384, 16385, 0};
 
 	(void)state;
@@ -649,37 +455,6 @@ static void t_stop_mid_body(void **state)
 
 /* --- main ---------------------------------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int type,
-		  struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(path);
-}
-
-/* A network namespace of our own with lo up: the peers listen on
- * 127.0.0.1 without meeting the host's. */
-static int isolate(void)
-{
-	struct ifreq ifr = {0};
-	int fd, rv = 0;
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		rv = -errno;
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (!rv && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		rv = -errno;
-	close(fd);
-	return rv;
-}
-
 int main(void)
 {
 	const struct CMUnitTest local[] = {
@@ -707,24 +482,10 @@ int main(void)
 	};
 	int rv, failed = 0;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_client_curl: skipped: needs root "
-			"(a network namespace of its own)\n");
-		return SKIP;
-	}
-	rv = isolate();
-	if (rv) {
-		fprintf(stderr, "test_client_curl: skipped: cannot isolate: "
-			"%s\n", strerror(-rv));
-		return SKIP;
-	}
-	valgrind = getenv("NETBENCH_UNDER_VALGRIND") != NULL;
-	signal(SIGPIPE, SIG_IGN);
-	if (!mkdtemp(tmp)) {
-		perror("test_client_curl: mkdtemp");
-		return 1;
-	}
-	snprintf(htdocs, sizeof(htdocs), "%s/htdocs", tmp);
+	rv = client_test_prepare("test_client_curl", tmp, htdocs,
+				 sizeof(htdocs));
+	if (rv)
+		return rv;
 
 	failed += cmocka_run_group_tests_name("client_local", local,
 					      silent_setup, silent_teardown);
@@ -740,7 +501,6 @@ int main(void)
 					      with_servers, servers_setup,
 					      servers_teardown);
 
-	if (nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS))
-		fprintf(stderr, "test_client_curl: cannot remove %s\n", tmp);
+	client_test_cleanup("test_client_curl", tmp);
 	return failed ? 1 : 0;
 }

@@ -9,7 +9,8 @@
  * stop requests, interruptions, the handshake timeout and refusals. Every
  * transfer must leave the thread and fd counts as it found them. A group
  * whose peer is missing or not ready is skipped with a message; without
- * root (or namespaces) the whole test is (exit 77).
+ * root (or namespaces) the whole test is (exit 77). Helpers shared with
+ * test_client_curl.c: tests/client_testutil.h.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,135 +18,54 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client_h3.h"
+#include "client_testutil.h"
 #include "error.h"
 #include "goodput.h"
-#include "interrupt.h"
-#include "payload.h"
 #include "peer.h"
 #include "proto.h"
 #include "spawn.h"
-#include "testutil.h"
-#include "thread.h"
 #include "tls.h"
 #include "undo.h"
 
-#define SKIP 77
-#define ADDR "127.0.0.1"
 #define GTLS_PORT 4453
 #define H3_PORT 4454
 #define SILENT_PORT 4455
 #define CLOSED_PORT 4456
 
-/* What gtlsserver serves (files under htdocs/bytes/). */
-#define GOOD_SIZE 1000000ULL
-#define CORRUPT_SIZE 777777ULL
-#define CORRUPT_AT 123457ULL
-#define SHORT_SIZE 500000ULL     /* the file holds 400000 bytes */
-#define LONG_SIZE 300000ULL      /* the file holds 300001 bytes */
+/* gtlsserver serves make_htdocs()'s files under htdocs/bytes/, and: */
 #define BIG_SIZE (32ULL << 20)   /* for stop requests mid-body */
 
-static bool valgrind;
 static char tmp[] = "/tmp/nb-test-client-h3-XXXXXX";
 static char htdocs[sizeof(tmp) + 16];
 
 /* --- helpers ------------------------------------------------------------- */
 
-static int count_threads(void)
+/* nb_h3_transfer() as a transfer_fn (HTTP/3 has one version). */
+static int h3_transfer(const struct nb_xfer *x, int version,
+		       struct nb_xfer_result *r)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
+	(void)version;
+	return nb_h3_transfer(x, r);
 }
 
-static int write_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-/* htdocs/bytes/<name>: `len` payload bytes, byte `flip` (if < len)
- * inverted. */
-static int write_payload(const char *name, size_t len, uint64_t flip)
-{
-	char path[256];
-	uint8_t *buf = malloc(len ? len : 1);
-	int rv;
-
-	if (!buf)
-		return -ENOMEM;
-	nb_payload_fill(buf, 0, len);
-	if (flip < len)
-		buf[flip] ^= 0xff;
-	snprintf(path, sizeof(path), "%s/bytes/%s", htdocs, name);
-	rv = write_file(path, buf, len);
-	free(buf);
-	return rv;
-}
-
-/* One transfer with the invariants every transfer keeps: no thread or fd
- * left; when it succeeds, the series and progress account for every byte. */
+/* One transfer with the invariants every transfer keeps (checked_xfer). */
 static int xfer_at(const char *addr, enum nb_dir dir, uint16_t port,
 		   uint64_t size, uint64_t abort_after,
 		   struct nb_xfer_result *r)
 {
-	struct nb_series s;
-	_Atomic uint64_t progress = 0;
 	struct nb_xfer x = {.server_addr = addr, .port = port, .dir = dir,
-			    .size = size, .series = &s, .progress = &progress,
-			    .abort_after = abort_after};
-	int threads = count_threads(), fds = nb_test_count_fds(), rv;
-	uint64_t sum = 0;
+			    .size = size, .abort_after = abort_after};
 
-	assert_int_equal(nb_series_init(&s, nb_now()), 0);
-	rv = nb_h3_transfer(&x, r);
-	assert_int_equal(count_threads(), threads);
-	assert_int_equal(nb_test_count_fds(), fds);
-	assert_true(r->client_cpu_s >= 0);
-	for (size_t i = 0; i < s.n; i++)
-		sum += s.bytes[i];
-	nb_series_free(&s);
-	if (!rv) {
-		assert_int_equal(r->bytes, size);
-		assert_true(r->seconds >= 0);
-		assert_int_equal(sum, size);
-		assert_int_equal(atomic_load(&progress), size);
-	} else {
-		assert_int_equal(r->bytes, 0);
-	}
-	return rv;
+	return checked_xfer(h3_transfer, 3, &x, r);
 }
 
 static int xfer(enum nb_dir dir, uint16_t port, uint64_t size)
@@ -153,24 +73,6 @@ static int xfer(enum nb_dir dir, uint16_t port, uint64_t size)
 	struct nb_xfer_result r;
 
 	return xfer_at(ADDR, dir, port, size, 0, &r);
-}
-
-static void assert_err(const char *want)
-{
-	if (!strstr(nb_lasterr(), want))
-		fail_msg("error '%s' does not say '%s'", nb_lasterr(), want);
-}
-
-/* A certs directory like the real one but with another pin. */
-static void certs_with_pin(char *dir, const char *pin)
-{
-	char src[4096], dst[512];
-
-	assert_int_equal(nb_certs_path("ca.pem", src, sizeof(src)), 0);
-	snprintf(dst, sizeof(dst), "%s/ca.pem", dir);
-	assert_int_equal(symlink(src, dst), 0);
-	snprintf(dst, sizeof(dst), "%s/server.pin", dir);
-	assert_int_equal(write_file(dst, pin, strlen(pin)), 0);
 }
 
 /* A certs directory whose CA is another one (the system's bundle, which
@@ -190,17 +92,6 @@ static bool certs_other_ca(char *dir)
 	return true;
 }
 
-static void certs_cleanup(const char *dir)
-{
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s/ca.pem", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/server.pin", dir);
-	unlink(p);
-	rmdir(dir);
-}
-
 static void pin_mismatch(uint16_t port, enum nb_dir dir)
 {
 	char d[] = "/tmp/nb-test-client-h3-certs-XXXXXX";
@@ -214,87 +105,24 @@ static void pin_mismatch(uint16_t port, enum nb_dir dir)
 	certs_cleanup(d);
 }
 
-struct watcher {
-	pthread_t th;
-	struct nb_thread *self;      /* stop it ... */
-	uint64_t after;              /* ... once this many bytes moved */
-	double delay;                /* ... or (after == 0) this long */
-	_Atomic uint64_t *progress;
-	bool interrupt;              /* raise nb_interrupted() instead */
-	double fired;                /* when it did */
-};
-
-static void *watch(void *arg)
-{
-	struct watcher *w = arg;
-	double t0 = nb_now();
-
-	while (nb_now() - t0 < 60) {
-		if ((w->after && atomic_load(w->progress) >= w->after) ||
-		    (!w->after && nb_now() - t0 >= w->delay))
-			break;
-		usleep(1000);
-	}
-	w->fired = nb_now();
-	if (w->interrupt)
-		nb_interrupt_signal = SIGINT;
-	else
-		atomic_store(&w->self->stop, true);
-	return NULL;
-}
-
 /* Runs a transfer while a watcher stops or interrupts it; returns the
  * error and checks that it came promptly. */
 static int stopped(enum nb_dir dir, uint16_t port, uint64_t size,
 		   struct watcher *w)
 {
-	struct nb_thread self;
-	_Atomic uint64_t progress = 0;
 	struct nb_xfer x = {.server_addr = ADDR, .port = port, .dir = dir,
-			    .size = size, .self = &self, .progress = &progress};
-	struct nb_xfer_result r;
-	int threads = count_threads(), fds = nb_test_count_fds(), rv;
-	double lag;
+			    .size = size};
 
-	memset(&self, 0, sizeof(self));
-	atomic_store(&self.stop, false);
-	w->self = &self;
-	w->progress = &progress;
-	assert_int_equal(pthread_create(&w->th, NULL, watch, w), 0);
-	rv = nb_h3_transfer(&x, &r);
-	lag = nb_now() - w->fired;
-	pthread_join(w->th, NULL);
-	nb_interrupt_signal = 0;
-	assert_int_equal(count_threads(), threads);
-	assert_int_equal(nb_test_count_fds(), fds);
-	if (w->fired > 0 && lag > (valgrind ? 3.0 : 0.5))
-		fail_msg("ended %.3f s after the request", lag);
-	return rv;
+	return stopped_xfer(h3_transfer, 3, &x, w);
 }
 
 /* --- no server, or a silent one ------------------------------------------ */
 
-static int silent_fd = -1;
-
+/* A UDP socket that never answers. */
 static int silent_setup(void **state)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons(SILENT_PORT)};
-
 	(void)state;
-	inet_pton(AF_INET, ADDR, &sa.sin_addr);
-	silent_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (silent_fd < 0 || bind(silent_fd, (struct sockaddr *)&sa, sizeof(sa)))
-		return -1;
-	return 0;
-}
-
-static int silent_teardown(void **state)
-{
-	(void)state;
-	if (silent_fd >= 0)
-		close(silent_fd);
-	return 0;
+	return silent_listen(SOCK_DGRAM, SILENT_PORT);
 }
 
 /* Nothing listens: the ICMP port unreachable ends it at once. */
@@ -305,7 +133,7 @@ static void t_refused(void **state)
 	(void)state;
 	assert_int_equal(xfer(NB_DOWNLOAD, CLOSED_PORT, 10), -ECONNREFUSED);
 	assert_int_equal(xfer(NB_UPLOAD, CLOSED_PORT, 10), -ECONNREFUSED);
-	assert_true(nb_now() - t0 < (valgrind ? 10 : 1));
+	assert_true(nb_now() - t0 < (under_valgrind ? 10 : 1));
 }
 
 /* The server never answers: a stop request or an interruption ends the
@@ -350,25 +178,20 @@ static struct nb_child gtls;
 /* Returns 0, or a reason to skip in nb_lasterr(). */
 static int gtls_start(void)
 {
-	char key[4096], cert[4096], path[256], port[8];
+	char key[4096], cert[4096], big[32], port[8];
 	char *argv[] = {"gtlsserver", "-q", "--no-quic-dump", "--no-http-dump",
 			"-d", htdocs, ADDR, port, key, cert, NULL};
 	int nsfd, rv;
 
 	snprintf(port, sizeof(port), "%d", GTLS_PORT);
-	snprintf(path, sizeof(path), "%s/bytes", htdocs);
-	if (mkdir(htdocs, 0755) || mkdir(path, 0755))
-		return nb_fail(-errno, "mkdir %s: %s", path, strerror(errno));
+	snprintf(big, sizeof(big), "%llu", BIG_SIZE);
+	/* (gtlsserver cannot serve an empty file: it mmaps it.) */
+	rv = make_htdocs(htdocs, false);
+	if (rv)
+		return rv;
 	if (nb_certs_path("server.key", key, sizeof(key)) ||
 	    nb_certs_path("server.pem", cert, sizeof(cert)) ||
-	    write_payload("1000000", GOOD_SIZE, UINT64_MAX) ||
-	    write_payload("1", 1, UINT64_MAX) ||
-	    write_payload("777777", CORRUPT_SIZE, CORRUPT_AT) ||
-	    write_payload("500000", 400000, UINT64_MAX) ||
-	    write_payload("300000", LONG_SIZE + 1, UINT64_MAX))
-		return nb_fail(-EIO, "cannot write the files to serve");
-	snprintf(path, sizeof(path), "%llu", BIG_SIZE);
-	if (write_payload(path, BIG_SIZE, UINT64_MAX))
+	    write_served(htdocs, big, BIG_SIZE, UINT64_MAX))
 		return nb_fail(-EIO, "cannot write the files to serve");
 	/* The readiness probe enters the namespace it is given: ours. */
 	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -484,20 +307,11 @@ static void t_abort_download(void **state)
 static struct nb_undo h3_undo;
 static struct nb_child h3_server;
 
+/* Returns 0, or a reason to skip in nb_lasterr(). */
 static int h3_start(void)
 {
-	char listen[32];
-	char *argv[] = {(char *)nb_self_exe(), "serve", "--proto", "h3",
-			"--listen", listen, "--ready-fd", "3", NULL};
-	int rv;
-
-	snprintf(listen, sizeof(listen), ADDR ":%u", H3_PORT);
 	nb_undo_init(&h3_undo);
-	fflush(NULL);
-	rv = nb_spawn(&h3_undo, &h3_server, -1, argv, 10000);
-	if (rv)
-		nb_undo_unwind(&h3_undo);
-	return rv;
+	return spawn_serve(&h3_undo, &h3_server, "h3", H3_PORT);
 }
 
 static int h3_teardown(void **state)
@@ -509,7 +323,7 @@ static int h3_teardown(void **state)
 
 static void t_roundtrips(void **state)
 {
-	uint64_t big = valgrind ? 3000000 : 30000000;
+	uint64_t big = under_valgrind ? 3000000 : 30000000;
 	const uint64_t sizes[] = {big, 1, 16384, 16385, 0};
 
 	(void)state;
@@ -526,7 +340,7 @@ static void t_roundtrips(void **state)
 static void t_upload_beyond_ring(void **state)
 {
 	(void)state;
-	if (valgrind)
+	if (under_valgrind)
 		skip();
 	assert_int_equal(xfer(NB_UPLOAD, H3_PORT, 100000000), 0);
 }
@@ -566,35 +380,11 @@ static void t_stop_mid_body(void **state)
 
 /* --- main ---------------------------------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int type,
-		  struct FTW *f)
+/* Says that the group of `peer` is skipped, and why (nb_lasterr()). */
+static void not_ready(const char *peer)
 {
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(path);
-}
-
-/* A network namespace of our own with lo up: the peers listen on
- * 127.0.0.1 without meeting the host's. */
-static int isolate(void)
-{
-	struct ifreq ifr = {0};
-	int fd, rv = 0;
-
-	if (unshare(CLONE_NEWNET))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		rv = -errno;
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (!rv && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		rv = -errno;
-	close(fd);
-	return rv;
+	fprintf(stderr, "test_client_h3: %s not ready, its tests skipped: "
+		"%s\n", peer, nb_lasterr());
 }
 
 int main(void)
@@ -624,43 +414,24 @@ int main(void)
 	};
 	int rv, failed = 0;
 
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_client_h3: skipped: needs root "
-			"(a network namespace of its own)\n");
-		return SKIP;
-	}
-	rv = isolate();
-	if (rv) {
-		fprintf(stderr, "test_client_h3: skipped: cannot isolate: %s\n",
-			strerror(-rv));
-		return SKIP;
-	}
-	valgrind = getenv("NETBENCH_UNDER_VALGRIND") != NULL;
-	signal(SIGPIPE, SIG_IGN);
-	if (!mkdtemp(tmp)) {
-		perror("test_client_h3: mkdtemp");
-		return 1;
-	}
-	snprintf(htdocs, sizeof(htdocs), "%s/htdocs", tmp);
+	rv = client_test_prepare("test_client_h3", tmp, htdocs,
+				 sizeof(htdocs));
+	if (rv)
+		return rv;
 
 	failed += cmocka_run_group_tests_name("client_h3_local", local,
 					      silent_setup, silent_teardown);
 	if (gtls_start() == 0)
 		failed += cmocka_run_group_tests_name("client_h3_gtlsserver",
-						      with_gtls, NULL,
-						      gtls_teardown);
+				with_gtls, NULL, gtls_teardown);
 	else
-		fprintf(stderr, "test_client_h3: gtlsserver (ngtcp2-server) "
-			"not ready, its tests skipped: %s\n", nb_lasterr());
+		not_ready("gtlsserver (ngtcp2-server)");
 	if (h3_start() == 0)
 		failed += cmocka_run_group_tests_name("client_h3_netbench_serve",
-						      with_ours, NULL,
-						      h3_teardown);
+				with_ours, NULL, h3_teardown);
 	else
-		fprintf(stderr, "test_client_h3: netbench serve --proto h3 not "
-			"ready, its tests skipped: %s\n", nb_lasterr());
+		not_ready("netbench serve --proto h3");
 
-	if (nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS))
-		fprintf(stderr, "test_client_h3: cannot remove %s\n", tmp);
+	client_test_cleanup("test_client_h3", tmp);
 	return failed ? 1 : 0;
 }

@@ -11,35 +11,18 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "client_curl.h"
 #include "error.h"
 #include "goodput.h"
 #include "link.h"
-#include "netns.h"
-#include "payload.h"
 #include "peer.h"
 #include "peer_testutil.h"
-#include "profile.h"
 #include "proto.h"
 #include "spawn.h"
-#include "testutil.h"
 #include "tls.h"
-#include "tmproot.h"
-#include "undo.h"
 
 #define PORT_OURS 4443
 #define PORT_NGHTTPD 4444
@@ -48,98 +31,55 @@
 #define SIDE_BY_SIDE_SIZE 1000000000ULL   /* 1 GB unthrottled */
 
 struct env {
-	struct nb_undo u;
-	struct nb_link l;
+	struct peer_env p;        /* p.dir: htdocs, caddy's home, curl's files */
 	struct nb_child ours, nghttpd, caddy;
-	char dir[256];            /* htdocs, caddy's home, curl's files */
-	char ca[4096], cert[4096], key[4096], pin[128];
-	int saved;
+	char pin[128];
 };
 
 static struct env E;
 
+/* The certificates' pin, then our h2 server, nghttpd and caddy (h1, h2)
+ * on the link (peer_group_setup's start). */
 static int start_peers(void)
 {
-	char listen[64], port[16], htdocs[300], caddyfile[300];
-	char *ours[] = {(char *)nb_self_exe(), "serve", "--proto", "h2",
-			"--listen", listen, "--ready-fd", "3", NULL};
+	char port[16], htdocs[300];
 	char *nghttpd[] = {"nghttpd", "--address", NB_LINK_SERVER_ADDR,
-			   "--htdocs", htdocs, port, E.key, E.cert, NULL};
-	char *caddy[] = {"caddy", "run", "--config", caddyfile, "--adapter",
-			 "caddyfile", NULL};
+			   "--htdocs", htdocs, port, E.p.key, E.p.cert, NULL};
 	int rv;
 
-	snprintf(listen, sizeof(listen), "%s:%d", NB_LINK_SERVER_ADDR, PORT_OURS);
 	snprintf(port, sizeof(port), "%d", PORT_NGHTTPD);
-	snprintf(htdocs, sizeof(htdocs), "%s/htdocs", E.dir);
-	snprintf(caddyfile, sizeof(caddyfile), "%s/Caddyfile", E.dir);
-	rv = nb_spawn(&E.u, &E.ours, E.l.ns[NB_SERVER], ours, 5000);
+	snprintf(htdocs, sizeof(htdocs), "%s/htdocs", E.p.dir);
+	rv = nb_tls_read_pin(E.pin, sizeof(E.pin));
 	if (!rv)
-		rv = nb_peer_spawn(&E.u, &E.nghttpd, E.l.ns[NB_SERVER], nghttpd,
-				   NB_LINK_SERVER_ADDR, PORT_NGHTTPD, 5000);
+		rv = peer_spawn_serve(&E.p, &E.ours, "h2", PORT_OURS);
 	if (!rv)
-		rv = write_caddyfile(caddyfile, "h1 h2", NB_LINK_SERVER_ADDR,
-				     PORT_CADDY, PORT_OURS, E.cert, E.key, E.ca,
-				     E.dir);
-	if (!rv) {
-		/* caddy wants a writable home for its data and config. */
-		setenv("HOME", E.dir, 1);
-		setenv("XDG_DATA_HOME", E.dir, 1);
-		setenv("XDG_CONFIG_HOME", E.dir, 1);
-		rv = nb_peer_spawn(&E.u, &E.caddy, E.l.ns[NB_SERVER], caddy,
-				   NB_LINK_SERVER_ADDR, PORT_CADDY, 10000);
-	}
+		rv = nb_peer_spawn(&E.p.u, &E.nghttpd, E.p.l.ns[NB_SERVER],
+				   nghttpd, NB_LINK_SERVER_ADDR, PORT_NGHTTPD,
+				   5000);
+	if (!rv)
+		rv = peer_spawn_caddy(&E.p, &E.caddy, "h1 h2", PORT_CADDY,
+				      PORT_OURS, false);
 	return rv;
 }
 
 static int group_setup(void **state)
 {
-	struct nb_link_opts lo = {0};
-	char path[400];
-	int rv;
-
-	nb_undo_init(&E.u);
-	snprintf(E.dir, sizeof(E.dir), "%s/peers-XXXXXX", nb_tmproot());
-	if (!mkdtemp(E.dir))
+	if (peer_group_setup(&E.p, "peers", SIZE, start_peers))
 		return -1;
-	rv = nb_undo_push(&E.u, NB_RES_TEMPFILE, 0, release_tree, E.dir, "%s",
-			  E.dir);
-	if (rv < 0)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/htdocs", E.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/htdocs/bytes", E.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/htdocs/bytes/%u", E.dir, SIZE);
-	if (write_payload(path, SIZE, UINT64_MAX) ||
-	    nb_certs_path("ca.pem", E.ca, sizeof(E.ca)) ||
-	    nb_certs_path("server.pem", E.cert, sizeof(E.cert)) ||
-	    nb_certs_path("server.key", E.key, sizeof(E.key)) ||
-	    nb_tls_read_pin(E.pin, sizeof(E.pin)))
-		goto fail;
-	if (nb_link_up(&E.u, &E.l, nb_profile_find("unthrottled"), &lo) ||
-	    start_peers() || nb_netns_enter(E.l.ns[NB_CLIENT], &E.saved))
-		goto fail;
 	*state = &E;
 	return 0;
-fail:
-	fprintf(stderr, "peers: setup: %s\n", nb_lasterr());
-	nb_undo_unwind(&E.u);
-	return -1;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	nb_netns_leave(E.saved);
-	nb_undo_unwind(&E.u);
-	return 0;
+	return peer_group_teardown(&E.p);
 }
 
 static void curl_download(const char *version, const char *expect_version)
 {
 	char url[128], file[300], pin[160];
-	char *argv[] = {"curl", "-sS", (char *)version, "--cacert", E.ca,
+	char *argv[] = {"curl", "-sS", (char *)version, "--cacert", E.p.ca,
 			"--pinnedpubkey", pin, "-o", file, "-w",
 			"%{http_version} %{http_code}", url, NULL};
 	struct cmd_result r;
@@ -148,7 +88,7 @@ static void curl_download(const char *version, const char *expect_version)
 	snprintf(pin, sizeof(pin), "%s", E.pin);
 	snprintf(url, sizeof(url), "https://%s:%d/bytes/%u",
 		 NB_LINK_SERVER_ADDR, PORT_OURS, SIZE);
-	snprintf(file, sizeof(file), "%s/curl-download", E.dir);
+	snprintf(file, sizeof(file), "%s/curl-download", E.p.dir);
 	run_cmd(argv, &r);
 	snprintf(want, sizeof(want), "%s 200", expect_version);
 	assert_string_equal(r.out, want);
@@ -173,7 +113,7 @@ static void curl_upload(const char *version, uint64_t corrupt_at,
 			const char *expect)
 {
 	char url[128], file[300], pin[160];
-	char *argv[] = {"curl", "-sS", (char *)version, "--cacert", E.ca,
+	char *argv[] = {"curl", "-sS", (char *)version, "--cacert", E.p.ca,
 			"--pinnedpubkey", pin, "-T", file, "-w", " %{http_code}",
 			url, NULL};
 	struct cmd_result r;
@@ -181,7 +121,7 @@ static void curl_upload(const char *version, uint64_t corrupt_at,
 	snprintf(pin, sizeof(pin), "%s", E.pin);
 	snprintf(url, sizeof(url), "https://%s:%d/upload", NB_LINK_SERVER_ADDR,
 		 PORT_OURS);
-	snprintf(file, sizeof(file), "%s/curl-upload", E.dir);
+	snprintf(file, sizeof(file), "%s/curl-upload", E.p.dir);
 	assert_int_equal(write_payload(file, SIZE, corrupt_at), 0);
 	run_cmd(argv, &r);
 	unlink(file);
@@ -250,7 +190,7 @@ static void t_client_uploads_through_caddy(void **state)
 static void t_side_by_side_unthrottled(void **state)
 {
 	char url[128], file[300], pin[160];
-	char *argv[] = {"curl", "-sS", "--http2", "--cacert", E.ca,
+	char *argv[] = {"curl", "-sS", "--http2", "--cacert", E.p.ca,
 			"--pinnedpubkey", pin, "-o", "/dev/null", "-w",
 			"%{size_download} %{time_pretransfer} %{time_total}",
 			url, NULL};
@@ -260,7 +200,7 @@ static void t_side_by_side_unthrottled(void **state)
 	double pre, total, s0, s1, n0, n1;
 
 	(void)state;
-	snprintf(file, sizeof(file), "%s/htdocs/bytes/%llu", E.dir,
+	snprintf(file, sizeof(file), "%s/htdocs/bytes/%llu", E.p.dir,
 		 SIDE_BY_SIDE_SIZE);
 	assert_int_equal(write_payload(file, SIDE_BY_SIDE_SIZE, UINT64_MAX), 0);
 	snprintf(pin, sizeof(pin), "%s", E.pin);
@@ -300,23 +240,11 @@ int main(void)
 		cmocka_unit_test(t_client_uploads_through_caddy),
 		cmocka_unit_test(t_side_by_side_unthrottled),
 	};
-	const char *need[] = {"curl", "nghttpd", "caddy"};
-	char path[4096];
-	int rv;
+	const char *const need[] = {"curl", "nghttpd", "caddy"};
+	int rv = peer_prepare("peers", need, sizeof(need) / sizeof(need[0]));
 
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || !nb_tmproot()) {
-		fprintf(stderr, "peers: cannot set up the process\n");
-		return 99;
-	}
-	rv = nb_test_require_links("peers");
 	if (rv)
 		return rv;
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (nb_peer_which(need[i], path, sizeof(path))) {
-			fprintf(stderr, "peers: skipped: %s\n", nb_lasterr());
-			return 77;
-		}
-	}
 	return cmocka_run_group_tests_name("peers", tests, group_setup,
 					   group_teardown);
 }

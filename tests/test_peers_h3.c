@@ -13,11 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,16 +21,10 @@
 #include "error.h"
 #include "goodput.h"
 #include "link.h"
-#include "netns.h"
 #include "peer.h"
 #include "peer_testutil.h"
-#include "profile.h"
 #include "proto.h"
 #include "spawn.h"
-#include "testutil.h"
-#include "tls.h"
-#include "tmproot.h"
-#include "undo.h"
 
 #define PORT_OURS 4443            /* h3 on UDP; h2 on TCP for caddy */
 #define PORT_GTLSSERVER 4446
@@ -43,96 +33,51 @@
 #define SIDE_BY_SIDE_SIZE 1000000000ULL   /* 1 GB unthrottled */
 
 struct env {
-	struct nb_undo u;
-	struct nb_link l;
+	struct peer_env p;        /* p.dir: htdocs, caddy's home, downloads */
 	struct nb_child ours_h3, ours_h2, gtlsserver, caddy;
-	char dir[256];            /* htdocs, caddy's home, downloads */
-	char ca[4096], cert[4096], key[4096];
-	int saved;
 };
 
 static struct env E;
 
+/* Our h3 server (and our h2 server, caddy's upstream, on the same port
+ * number), gtlsserver and caddy (h1, h2, h3) on the link
+ * (peer_group_setup's start). */
 static int start_peers(void)
 {
-	char listen[64], port[16], htdocs[300], caddyfile[300];
-	char *h3[] = {(char *)nb_self_exe(), "serve", "--proto", "h3",
-		      "--listen", listen, "--ready-fd", "3", NULL};
-	char *h2[] = {(char *)nb_self_exe(), "serve", "--proto", "h2",
-		      "--listen", listen, "--ready-fd", "3", NULL};
+	char port[16], htdocs[300];
 	char *gtlsserver[] = {"gtlsserver", "-q", "-d", htdocs,
-			      NB_LINK_SERVER_ADDR, port, E.key, E.cert, NULL};
-	char *caddy[] = {"caddy", "run", "--config", caddyfile, "--adapter",
-			 "caddyfile", NULL};
+			      NB_LINK_SERVER_ADDR, port, E.p.key, E.p.cert,
+			      NULL};
 	int rv;
 
-	snprintf(listen, sizeof(listen), "%s:%d", NB_LINK_SERVER_ADDR, PORT_OURS);
 	snprintf(port, sizeof(port), "%d", PORT_GTLSSERVER);
-	snprintf(htdocs, sizeof(htdocs), "%s/htdocs", E.dir);
-	snprintf(caddyfile, sizeof(caddyfile), "%s/Caddyfile", E.dir);
-	rv = nb_spawn(&E.u, &E.ours_h3, E.l.ns[NB_SERVER], h3, 5000);
+	snprintf(htdocs, sizeof(htdocs), "%s/htdocs", E.p.dir);
+	rv = peer_spawn_serve(&E.p, &E.ours_h3, "h3", PORT_OURS);
 	if (!rv)
-		rv = nb_spawn(&E.u, &E.ours_h2, E.l.ns[NB_SERVER], h2, 5000);
+		rv = peer_spawn_serve(&E.p, &E.ours_h2, "h2", PORT_OURS);
 	if (!rv)
-		rv = nb_peer_spawn_udp(&E.u, &E.gtlsserver, E.l.ns[NB_SERVER],
-				       gtlsserver, NB_LINK_SERVER_ADDR,
-				       PORT_GTLSSERVER, 5000);
+		rv = nb_peer_spawn_udp(&E.p.u, &E.gtlsserver,
+				       E.p.l.ns[NB_SERVER], gtlsserver,
+				       NB_LINK_SERVER_ADDR, PORT_GTLSSERVER,
+				       5000);
 	if (!rv)
-		rv = write_caddyfile(caddyfile, "h1 h2 h3", NB_LINK_SERVER_ADDR,
-				     PORT_CADDY, PORT_OURS, E.cert, E.key, E.ca,
-				     E.dir);
-	if (!rv) {
-		/* caddy wants a writable home for its data and config. */
-		setenv("HOME", E.dir, 1);
-		setenv("XDG_DATA_HOME", E.dir, 1);
-		setenv("XDG_CONFIG_HOME", E.dir, 1);
-		rv = nb_peer_spawn_udp(&E.u, &E.caddy, E.l.ns[NB_SERVER], caddy,
-				       NB_LINK_SERVER_ADDR, PORT_CADDY, 10000);
-	}
+		rv = peer_spawn_caddy(&E.p, &E.caddy, "h1 h2 h3", PORT_CADDY,
+				      PORT_OURS, true);
 	return rv;
 }
 
 static int group_setup(void **state)
 {
-	struct nb_link_opts lo = {0};
-	char path[400];
-	int rv;
-
-	nb_undo_init(&E.u);
-	snprintf(E.dir, sizeof(E.dir), "%s/peers-h3-XXXXXX", nb_tmproot());
-	if (!mkdtemp(E.dir))
+	if (peer_group_setup(&E.p, "peers_h3", SIZE, start_peers))
 		return -1;
-	rv = nb_undo_push(&E.u, NB_RES_TEMPFILE, 0, release_tree, E.dir, "%s",
-			  E.dir);
-	if (rv < 0)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/htdocs", E.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/htdocs/bytes", E.dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/htdocs/bytes/%u", E.dir, SIZE);
-	if (write_payload(path, SIZE, UINT64_MAX) ||
-	    nb_certs_path("ca.pem", E.ca, sizeof(E.ca)) ||
-	    nb_certs_path("server.pem", E.cert, sizeof(E.cert)) ||
-	    nb_certs_path("server.key", E.key, sizeof(E.key)))
-		goto fail;
-	if (nb_link_up(&E.u, &E.l, nb_profile_find("unthrottled"), &lo) ||
-	    start_peers() || nb_netns_enter(E.l.ns[NB_CLIENT], &E.saved))
-		goto fail;
 	*state = &E;
 	return 0;
-fail:
-	fprintf(stderr, "peers_h3: setup: %s\n", nb_lasterr());
-	nb_undo_unwind(&E.u);
-	return -1;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	nb_netns_leave(E.saved);
-	nb_undo_unwind(&E.u);
-	return 0;
+	return peer_group_teardown(&E.p);
 }
 
 /* gtlsclient against port, one request; what it receives is saved in
@@ -191,7 +136,7 @@ static void t_gtlsclient_downloads(void **state)
 	struct cmd_result r;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/dl", E.dir);
+	snprintf(dir, sizeof(dir), "%s/dl", E.p.dir);
 	mkdir(dir, 0755);
 	snprintf(url, sizeof(url), "/bytes/%u", SIZE);
 	gtlsclient(PORT_OURS, url, NULL, NULL, dir, &r);
@@ -207,9 +152,9 @@ static void gtlsclient_upload(uint64_t corrupt_at, const char *expect)
 	char dir[300], file[300];
 	struct cmd_result r;
 
-	snprintf(dir, sizeof(dir), "%s/up", E.dir);
+	snprintf(dir, sizeof(dir), "%s/up", E.p.dir);
 	mkdir(dir, 0755);
-	snprintf(file, sizeof(file), "%s/upload-body", E.dir);
+	snprintf(file, sizeof(file), "%s/upload-body", E.p.dir);
 	assert_int_equal(write_payload(file, SIZE, corrupt_at), 0);
 	gtlsclient(PORT_OURS, "/upload", "POST", file, dir, &r);
 	unlink(file);
@@ -290,7 +235,7 @@ static void t_side_by_side_unthrottled(void **state)
 	double s0, s1;
 
 	(void)state;
-	snprintf(file, sizeof(file), "%s/htdocs/bytes/%llu", E.dir,
+	snprintf(file, sizeof(file), "%s/htdocs/bytes/%llu", E.p.dir,
 		 SIDE_BY_SIDE_SIZE);
 	assert_int_equal(write_payload(file, SIDE_BY_SIDE_SIZE, UINT64_MAX), 0);
 
@@ -319,23 +264,12 @@ int main(void)
 		cmocka_unit_test(t_client_uploads_through_caddy),
 		cmocka_unit_test(t_side_by_side_unthrottled),
 	};
-	const char *need[] = {"gtlsclient", "gtlsserver", "caddy"};
-	char path[4096];
-	int rv;
+	const char *const need[] = {"gtlsclient", "gtlsserver", "caddy"};
+	int rv = peer_prepare("peers_h3", need,
+			      sizeof(need) / sizeof(need[0]));
 
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) || !nb_tmproot()) {
-		fprintf(stderr, "peers_h3: cannot set up the process\n");
-		return 99;
-	}
-	rv = nb_test_require_links("peers_h3");
 	if (rv)
 		return rv;
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (nb_peer_which(need[i], path, sizeof(path))) {
-			fprintf(stderr, "peers_h3: skipped: %s\n", nb_lasterr());
-			return 77;
-		}
-	}
 	return cmocka_run_group_tests_name("peers_h3", tests, group_setup,
 					   group_teardown);
 }

@@ -12,33 +12,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
 #include "server_testutil.h"
 #include "tls.h"
-
-/* Runs a shell command; its stdout into out. Returns its exit status. */
-static int run(char *out, size_t len, const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	FILE *f;
-	size_t n;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	n = fread(out, 1, len - 1, f);
-	out[n] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 #define CURL "curl -sS --no-progress-meter --http2 --max-time 60 --cacert %s "
 
@@ -56,28 +35,30 @@ static void t_h2_curl(void **state)
 	if (access("/usr/bin/curl", X_OK))
 		skip();
 	assert_int_equal(nb_certs_path("ca.pem", ca, sizeof(ca)), 0);
-	assert_int_equal(run(out, sizeof(out), CURL "-o %s -w '%%{http_version}"
-			     " %%{http_code}' " URL "/bytes/3000000", ca,
-			     tmpfile_path), 0);
+	assert_int_equal(run_shell(out, sizeof(out), CURL "-o %s -w "
+				   "'%%{http_version} %%{http_code}' " URL
+				   "/bytes/3000000", ca, tmpfile_path), 0);
 	assert_string_equal(out, "2 200");
 	check_file(3000000);
-	assert_int_equal(run(out, sizeof(out), CURL "-T %s -w '%%{http_version}"
-			     " %%{http_code}' " URL "/upload", ca, tmpfile_path),
-			 0);
+	assert_int_equal(run_shell(out, sizeof(out), CURL "-T %s -w "
+				   "'%%{http_version} %%{http_code}' " URL
+				   "/upload", ca, tmpfile_path), 0);
 	assert_string_equal(out, "{\"bytes\":3000000,\"verdict\":\"ok\"}\n2 200");
 	flip_file_byte(1234567);
-	assert_int_equal(run(out, sizeof(out), CURL "-T %s -w '%%{http_code}' "
-			     URL "/upload", ca, tmpfile_path), 0);
+	assert_int_equal(run_shell(out, sizeof(out), CURL "-T %s -w "
+				   "'%%{http_code}' " URL "/upload", ca,
+				   tmpfile_path), 0);
 	assert_string_equal(out, "{\"bytes\":3000000,\"verdict\":"
 				 "\"mismatch at byte 1234567\"}\n422");
 	/* Errors, and streams side by side on one connection. */
-	assert_int_equal(run(out, sizeof(out), CURL "-o /dev/null -o /dev/null "
-			     "-w '%%{http_code} ' " URL "/nope " URL "/bytes/x",
-			     ca), 0);
+	assert_int_equal(run_shell(out, sizeof(out), CURL "-o /dev/null -o "
+				   "/dev/null -w '%%{http_code} ' " URL "/nope "
+				   URL "/bytes/x", ca), 0);
 	assert_string_equal(out, "404 400 ");
-	assert_int_equal(run(out, sizeof(out), CURL "-Z -o /dev/null -o "
-			     "/dev/null -w '%%{size_download} ' " URL
-			     "/bytes/2000000 " URL "/bytes/1000001", ca), 0);
+	assert_int_equal(run_shell(out, sizeof(out), CURL "-Z -o /dev/null -o "
+				   "/dev/null -w '%%{size_download} ' " URL
+				   "/bytes/2000000 " URL "/bytes/1000001", ca),
+			 0);
 	assert_true(!strcmp(out, "2000000 1000001 ") ||
 		    !strcmp(out, "1000001 2000000 "));
 }

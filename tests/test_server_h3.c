@@ -35,32 +35,13 @@
 
 static char dldir[] = "/tmp/netbench-h3-XXXXXX";
 
-/* Runs a shell command; its stdout into out. Returns its exit status. */
-static int run(char *out, size_t len, const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	FILE *f;
-	size_t n;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	n = fread(out, 1, len - 1, f);
-	out[n] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* gtlsclient with `args` (options and URLs): the statuses it saw, one
  * "NNN " each, into out. Returns its exit status. */
 static int gtls(char *out, size_t len, const char *args)
 {
-	return run(out, len, GTLS_CMD "%s 2>&1 | grep -a -o ':status: [0-9]*'"
-		   " | cut -d' ' -f2 | tr '\\n' ' '", dldir, args);
+	return run_shell(out, len, GTLS_CMD "%s 2>&1 | grep -a -o "
+			 "':status: [0-9]*' | cut -d' ' -f2 | tr '\\n' ' '",
+			 dldir, args);
 }
 
 /* The file gtlsclient saved for the last path component `name`, moved to
@@ -145,11 +126,11 @@ static void t_h3_errors_and_head(void **state)
 			      URL "/bytes/x " URL "/upload"), 0);
 	assert_string_equal(out, "404 400 405 ");
 	/* With the HTTP dump: a body would show as "body N bytes". */
-	assert_int_equal(run(out, sizeof(out), "timeout 60 " GTLS " --exit-on-"
-			     "all-streams-close --no-quic-dump -m HEAD 127.0.0.1"
-			     " 4443 " URL "/bytes/1000 2>&1 | grep -a -o "
-			     "'content-length: [0-9]*\\|body [0-9]* bytes'"),
-			 0);
+	assert_int_equal(run_shell(out, sizeof(out), "timeout 60 " GTLS
+				   " --exit-on-all-streams-close --no-quic-dump"
+				   " -m HEAD 127.0.0.1 4443 " URL "/bytes/1000"
+				   " 2>&1 | grep -a -o 'content-length: [0-9]*"
+				   "\\|body [0-9]* bytes'"), 0);
 	assert_string_equal(out, "content-length: 1000\n");
 }
 
