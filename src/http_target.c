@@ -172,3 +172,14 @@ uint64_t nb_http_respond(const struct nb_http_target *t, uint64_t got,
 	snprintf(h->status_text, sizeof(h->status_text), "%d", h->status);
 	return size;
 }
+
+size_t nb_http_keep(char *dst, size_t cap, const uint8_t *v, size_t len,
+		    const char *instead)
+{
+	if (len > cap) {
+		v = (const uint8_t *)instead;
+		len = strlen(instead);
+	}
+	memcpy(dst, v, len);
+	return len;
+}

@@ -56,6 +56,12 @@ size_t nb_http_answer(char *buf, uint64_t bytes, uint64_t bad, int *status);
 int nb_http_answer_parse(const char *body, size_t len, uint64_t *bytes,
 			 bool *ok, char *verdict, size_t vlen);
 
+/* Copies a request header value (len bytes, not NUL-terminated) into dst
+ * of cap bytes; a value too long for it is replaced by `instead` (at most
+ * cap bytes), chosen to route to an error. Returns the length copied. */
+size_t nb_http_keep(char *dst, size_t cap, const uint8_t *v, size_t len,
+		    const char *instead);
+
 /* An error answer's short body ("not found\n"). */
 const char *nb_http_error_body(int status);
 

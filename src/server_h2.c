@@ -138,19 +138,6 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f,
 	return 0;
 }
 
-/* Copies a header value into a fixed field; one too long for it becomes
- * `instead`, which routes to an error. */
-static size_t keep(char *dst, size_t cap, const uint8_t *v, size_t len,
-		   const char *instead)
-{
-	if (len > cap) {
-		v = (const uint8_t *)instead;
-		len = strlen(instead);
-	}
-	memcpy(dst, v, len);
-	return len;
-}
-
 /* nghttp2: a request header field (validated by nghttp2): keeps :method,
  * :path (without the query) and content-length. Returns 0. */
 static int on_header(nghttp2_session *s, const nghttp2_frame *f,
@@ -167,12 +154,14 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
 	    f->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;      /* trailers */
 	if (nlen == 7 && !memcmp(name, ":method", 7)) {
-		st->mlen = keep(st->method, sizeof(st->method), value, vlen, "?");
+		st->mlen = nb_http_keep(st->method, sizeof(st->method), value,
+					vlen, "?");
 	} else if (nlen == 5 && !memcmp(name, ":path", 5)) {
 		q = memchr(value, '?', vlen);
 		if (q)
 			vlen = (size_t)(q - value);
-		st->plen = keep(st->path, sizeof(st->path), value, vlen, "/?");
+		st->plen = nb_http_keep(st->path, sizeof(st->path), value,
+					vlen, "/?");
 	} else if (nlen == 14 && !memcmp(name, "content-length", 14)) {
 		/* nghttp2 has checked it is a number. */
 		st->has_length = true;

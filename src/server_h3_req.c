@@ -130,19 +130,6 @@ static int begin_headers(nghttp3_conn *h3, int64_t sid, void *cud, void *sud)
 	return 0;
 }
 
-/* Copies a header value into a fixed field; one too long for it becomes
- * `instead`, which routes to an error. */
-static size_t keep(char *dst, size_t cap, const uint8_t *v, size_t len,
-		   const char *instead)
-{
-	if (len > cap) {
-		v = (const uint8_t *)instead;
-		len = strlen(instead);
-	}
-	memcpy(dst, v, len);
-	return len;
-}
-
 /* :method, :path (without the query) and content-length (nghttp3 has
  * checked that it is a number). */
 static int recv_header(nghttp3_conn *h3, int64_t sid, int32_t token,
@@ -162,14 +149,15 @@ static int recv_header(nghttp3_conn *h3, int64_t sid, int32_t token,
 		return 0;
 	switch (token) {
 	case NGHTTP3_QPACK_TOKEN__METHOD:
-		st->mlen = keep(st->method, sizeof(st->method), v.base, v.len,
-				"?");
+		st->mlen = nb_http_keep(st->method, sizeof(st->method), v.base,
+					v.len, "?");
 		break;
 	case NGHTTP3_QPACK_TOKEN__PATH:
 		q = memchr(v.base, '?', v.len);
 		if (q)
 			v.len = (size_t)(q - v.base);
-		st->plen = keep(st->path, sizeof(st->path), v.base, v.len, "/?");
+		st->plen = nb_http_keep(st->path, sizeof(st->path), v.base,
+					v.len, "/?");
 		break;
 	case NGHTTP3_QPACK_TOKEN_CONTENT_LENGTH:
 		st->has_length = true;

@@ -166,6 +166,21 @@ static void t_respond(void **state)
 	assert_string_equal(answer, nb_http_error_body(405));
 }
 
+/* A header value that fits is copied; a longer one becomes `instead`. */
+static void t_keep(void **state)
+{
+	char dst[8];
+
+	(void)state;
+	assert_int_equal(nb_http_keep(dst, sizeof(dst), (const uint8_t *)"GET",
+				      3, "?"), 3);
+	assert_memory_equal(dst, "GET", 3);
+	assert_int_equal(nb_http_keep(dst, sizeof(dst),
+				      (const uint8_t *)"TOOLONGMETHOD", 13,
+				      "?"), 1);
+	assert_memory_equal(dst, "?", 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +190,7 @@ int main(void)
 		cmocka_unit_test(t_answer_roundtrip),
 		cmocka_unit_test(t_answer_parse_rejects),
 		cmocka_unit_test(t_respond),
+		cmocka_unit_test(t_keep),
 	};
 
 	return cmocka_run_group_tests_name("http_target", tests, NULL, NULL);
