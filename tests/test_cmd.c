@@ -166,12 +166,52 @@ static void t_list(void **state)
 	assert_non_null(strstr(o.text, "10M_40ms"));
 }
 
+/* `netbench link` measures time: rates, the RTT, the loss the emulator
+ * applies and the frames it relays in time. On a virtual machine whose
+ * host steals its CPU (vmstat's "st" column, up to 49% seen here) the
+ * emulator, a SCHED_FIFO thread, is late by 100 ms and more, and those
+ * checks fail without a fault of ours. A run during which the emulator
+ * was ever STALL_MS late says so in its output: it is retried once, and
+ * if the host stalls again the test is skipped with the reason. A failure
+ * without a stall always fails. */
+#define STALL_MS 10.0
+
+/* The largest emulator lateness the output reports, in ms (0: none). */
+static double worst_lateness(const struct out *o)
+{
+	double worst = 0, max;
+
+	for (const char *p = o->text; (p = strstr(p, "lateness ")); p++) {
+		const char *m = strstr(p, " max ");
+
+		if (m && sscanf(m, " max %lf ms", &max) == 1 && max > worst)
+			worst = max;
+	}
+	return worst;
+}
+
+#define RUN_LINK(o, ...)                                                     \
+	do {                                                                 \
+		run(o, NULL, "link", __VA_ARGS__, NULL);                     \
+		if ((o)->code == 0 || worst_lateness(o) < STALL_MS)          \
+			break;                                               \
+		printf("%s(the host stalled: emulator %.1f ms late; "        \
+		       "retrying once)\n", (o)->text, worst_lateness(o));    \
+		run(o, NULL, "link", __VA_ARGS__, NULL);                     \
+		if ((o)->code != 0 && worst_lateness(o) >= STALL_MS) {       \
+			printf("%sskipped: the host stalled again (emulator " \
+			       "%.1f ms late): its timing says nothing of "   \
+			       "netbench\n", (o)->text, worst_lateness(o));  \
+			skip();                                              \
+		}                                                            \
+	} while (0)
+
 static void t_link_rate(void **state)
 {
 	static struct out o;
 
 	(void)state;
-	run(&o, NULL, "link", "-p", "10M_40ms", NULL);
+	RUN_LINK(&o, "-p", "10M_40ms");
 	printf("%s", o.text);
 	assert_non_null(strstr(o.text, "rate down"));
 	assert_non_null(strstr(o.text, "rate up"));
@@ -190,9 +230,9 @@ static void t_link_seeded_loss(void **state)
 	if (nb_link_backend_find("userspace")->probe() < 0)
 		skip();
 	for (int i = 0; i < 2; i++) {
-		run(&o, NULL, "link", "-p", "300M_40ms", "--emulator",
-		    "userspace", "--loss", "2", "--seed", "5",
-		    "--loss-packets", "20000", "--measure", "1", NULL);
+		RUN_LINK(&o, "-p", "300M_40ms", "--emulator", "userspace",
+			 "--loss", "2", "--seed", "5", "--loss-packets", "20000",
+			 "--measure", "1");
 		printf("%s", o.text);
 		if (o.code != 0)
 			fail_msg("link exited %d\n%s\n%s", o.code, o.text, o.err);
