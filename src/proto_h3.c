@@ -11,16 +11,16 @@
  *   Ethernet 14 + IPv4 20 + UDP 8 + UDP payload NB_QUIC_MAX_PKT (1452):
  *   1494 bytes of frame.
  *   Of the UDP payload, the 1-RTT short header: 1 byte of flags, the
- *   destination connection ID (the receiver's: the client's is empty,
- *   the server's NB_QUIC_SCIDLEN = 8 bytes), a 2-byte packet number (what
+ *   destination connection ID (the receiver's: NB_QUIC_CLIENT_SCIDLEN and
+ *   NB_QUIC_SCIDLEN, both empty), a 2-byte packet number (what
  *   ngtcp2 encodes while fewer than 2^15 packets are unacknowledged), the
  *   16-byte AEAD tag; then the STREAM frame's header: type 1, stream ID 1
  *   (stream 0), offset 4 (a varint below 1 GiB), length 2.
  *   HTTP/3 frames the body in DATA frames, 1 byte of type and a varint
  *   length (4 bytes) each; at one frame per 16 KiB that is 0.03%.
  *
- * Download packets travel to the client (no DCID bytes), upload packets to
- * the server. ACKs travel the other way, on the other direction's rate. */
+ * Download packets travel to the client, upload packets to the server;
+ * ACKs travel the other way, on the other direction's rate. */
 #define QUIC_L2_OVERHEAD (14.0 + 20 + 8)
 #define QUIC_SHORT_HEADER(dcidlen) (1.0 + (dcidlen) + 2 + 16)
 #define QUIC_STREAM_FRAME_HEADER (1.0 + 1 + 4 + 2)

@@ -104,6 +104,19 @@ static struct conn *cid_find(const struct server *srv, const uint8_t *p,
 	return NULL;
 }
 
+/* The routing key of a client's address and port, for packets whose
+ * destination connection ID is empty (ours are, see NB_QUIC_SCIDLEN): 6
+ * bytes, shorter than any client-chosen Initial DCID (8 at least), so the
+ * two kinds of key never meet. */
+static ngtcp2_cid addr_key(const struct sockaddr_in *from)
+{
+	ngtcp2_cid k = {.datalen = 6};
+
+	memcpy(k.data, &from->sin_addr, 4);
+	memcpy(k.data + 4, &from->sin_port, 2);
+	return k;
+}
+
 /* Errors: -ENOMEM (the ID does not route; its packets are dropped). */
 static int cid_add(struct conn *c, const ngtcp2_cid *cid)
 {
@@ -276,15 +289,21 @@ static void conn_new(struct server *srv, const ngtcp2_pkt_hd *hd,
 		free(c);
 		return;
 	}
-	/* The first connection ID was drawn by ngtcp2's set-up: one that is
-	 * taken (one in 2^32 per connection) loses this Initial, and the
-	 * client's next one draws again. */
+	/* The keys this connection is found by: its connection IDs (empty
+	 * ones stand for the client's address and port). One that routes
+	 * elsewhere already (a client port reused while its old connection
+	 * closes, or a drawn ID taken) loses this Initial; the client's next
+	 * one comes later or draws again. */
 	n = ngtcp2_conn_get_num_scid(c->q.conn);
 	if (n > sizeof(scid) / sizeof(scid[0]))
 		n = 0;
 	if (n)
 		ngtcp2_conn_get_scid(c->q.conn, scid);
+	if (!n)
+		scid[n++].datalen = 0;       /* no ID of ours at all */
 	for (size_t i = 0; i < n; i++) {
+		if (!scid[i].datalen)
+			scid[i] = addr_key(from);
 		if (cid_find(srv, scid[i].data, scid[i].datalen)) {
 			nb_quic_free(&c->q);
 			free(c);
@@ -338,7 +357,13 @@ static void on_datagram(struct server *srv, const uint8_t *pkt, size_t len,
 	}
 	if (rv)
 		return;
-	c = cid_find(srv, vc.dcid, vc.dcidlen);
+	if (vc.dcidlen) {
+		c = cid_find(srv, vc.dcid, vc.dcidlen);
+	} else {
+		ngtcp2_cid k = addr_key(from);
+
+		c = cid_find(srv, k.data, k.datalen);
+	}
 	if (c) {
 		conn_input(srv, c, (const struct sockaddr *)from,
 			   sizeof(*from), pkt, len, now);
