@@ -25,7 +25,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "error.h"
-#include "http_target.h"
+#include "http_req.h"
 #include "payload.h"
 #include "tls.h"
 
@@ -39,20 +39,8 @@
 struct stream {
 	struct stream *prev, *next;
 	int32_t id;
-	struct nb_http_target t;
-	char method[16];
-	size_t mlen;
-	char path[256];              /* up to the '?' */
-	size_t plen;
-	bool has_length;
-	uint64_t length;             /* the request's content-length */
-	bool ended;                  /* the request is complete */
-	bool responded;
-	bool rejected;               /* answered before the body ended */
-	uint64_t got, bad;           /* request body: count, first mismatch */
-	bool small;                  /* response body: `answer`, not payload */
-	uint64_t size, queued, sent; /* response body bytes */
-	char answer[NB_HTTP_ANSWER_MAX];
+	struct nb_http_req req;
+	uint64_t queued, sent;       /* response body bytes framed, written */
 };
 
 struct nb_h2 {
@@ -75,33 +63,6 @@ static size_t min_sz(size_t a, uint64_t b)
 }
 
 /* --- streams ----------------------------------------------------------- */
-
-/* A body under way on st: its progress and total (UINT64_MAX: unknown).
- * Returns false when st has no unfinished body. */
-static bool unfinished(const struct stream *st, uint64_t *done, uint64_t *total)
-{
-	if (st->responded && !st->small && st->sent < st->size) {
-		*done = st->sent;
-		*total = st->size;
-		return true;
-	}
-	if (st->t.route == NB_ROUTE_UPLOAD && !st->ended && !st->rejected) {
-		*done = st->got;
-		*total = st->has_length ? st->length : UINT64_MAX;
-		return true;
-	}
-	return false;
-}
-
-/* "after X of N body bytes" (or "after X body bytes") into buf. */
-static void progress(char *buf, size_t len, uint64_t done, uint64_t total)
-{
-	if (total == UINT64_MAX)
-		snprintf(buf, len, "after %" PRIu64 " body bytes", done);
-	else
-		snprintf(buf, len, "after %" PRIu64 " of %" PRIu64
-			 " body bytes", done, total);
-}
 
 static void stream_unlink(struct nb_h2 *h, struct stream *st)
 {
@@ -129,7 +90,7 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f,
 	if (!st)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	st->id = f->hd.stream_id;
-	st->bad = UINT64_MAX;
+	nb_http_req_init(&st->req);
 	st->next = h->streams;
 	if (h->streams)
 		h->streams->prev = st;
@@ -146,29 +107,19 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f,
 {
 	struct stream *st = nghttp2_session_get_stream_user_data(s,
 								 f->hd.stream_id);
-	const uint8_t *q;
 
 	(void)flags;
 	(void)ud;
 	if (!st || f->hd.type != NGHTTP2_HEADERS ||
 	    f->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;      /* trailers */
-	if (nlen == 7 && !memcmp(name, ":method", 7)) {
-		st->mlen = nb_http_keep(st->method, sizeof(st->method), value,
-					vlen, "?");
-	} else if (nlen == 5 && !memcmp(name, ":path", 5)) {
-		q = memchr(value, '?', vlen);
-		if (q)
-			vlen = (size_t)(q - value);
-		st->plen = nb_http_keep(st->path, sizeof(st->path), value,
-					vlen, "/?");
-	} else if (nlen == 14 && !memcmp(name, "content-length", 14)) {
-		/* nghttp2 has checked it is a number. */
-		st->has_length = true;
-		st->length = 0;
-		for (size_t i = 0; i < vlen && st->length <= NB_HTTP_MAX_SIZE; i++)
-			st->length = st->length * 10 + (uint64_t)(value[i] - '0');
-	}
+	if (nlen == 7 && !memcmp(name, ":method", 7))
+		nb_http_req_field(&st->req, NB_HTTP_METHOD, value, vlen);
+	else if (nlen == 5 && !memcmp(name, ":path", 5))
+		nb_http_req_field(&st->req, NB_HTTP_PATH, value, vlen);
+	else if (nlen == 14 && !memcmp(name, "content-length", 14))
+		nb_http_req_field(&st->req, NB_HTTP_CONTENT_LENGTH, value,
+				  vlen);
 	return 0;
 }
 
@@ -180,7 +131,7 @@ static ssize_t data_read(nghttp2_session *s, int32_t id, uint8_t *buf,
 			 nghttp2_data_source *src, void *ud)
 {
 	struct stream *st = src->ptr;
-	size_t n = min_sz(length, st->size - st->queued);
+	size_t n = min_sz(length, st->req.size - st->queued);
 
 	(void)s;
 	(void)id;
@@ -188,7 +139,7 @@ static ssize_t data_read(nghttp2_session *s, int32_t id, uint8_t *buf,
 	(void)ud;
 	st->queued += n;
 	*flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-	if (st->queued == st->size)
+	if (st->queued == st->req.size)
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
 	return (ssize_t)n;
 }
@@ -215,8 +166,8 @@ static int send_data(nghttp2_session *s, nghttp2_frame *f,
 	p += 9;
 	if (pad)
 		*p++ = (uint8_t)(pad - 1);
-	if (st->small)
-		memcpy(p, st->answer + st->sent, length);
+	if (st->req.small)
+		memcpy(p, st->req.answer + st->sent, length);
 	else
 		nb_payload_fill(p, st->sent, length);
 	p += length;
@@ -234,39 +185,26 @@ static int send_data(nghttp2_session *s, nghttp2_frame *f,
 	 NGHTTP2_NV_FLAG_NONE}
 
 /* Submits the response of a stream: the download, the upload answer or
- * the error. Returns 0 or a negative nghttp2 error. */
-static int respond(nghttp2_session *s, struct stream *st)
+ * the error; `status` nonzero refuses an upload that can never be
+ * accepted, and the stream is then reset with NO_ERROR (the client need
+ * not send the rest). Returns 0 or a negative nghttp2 error. */
+static int respond(nghttp2_session *s, struct stream *st, int status)
 {
 	nghttp2_data_provider dp = {.source.ptr = st, .read_callback = data_read};
 	struct nb_http_head h;
-	int n = 3;
+	int n = 3, rv;
 	nghttp2_nv nv[4];
 
-	st->responded = true;
-	st->size = nb_http_respond(&st->t, st->got, st->bad, &h, st->answer);
-	st->small = h.small;
+	nb_http_req_respond(&st->req, status, &h);
 	nv[0] = (nghttp2_nv)NV(":status", h.status_text, strlen(h.status_text));
 	nv[1] = (nghttp2_nv)NV("content-type", h.type, strlen(h.type));
 	nv[2] = (nghttp2_nv)NV("content-length", h.length, strlen(h.length));
 	if (h.no_store)
 		nv[n++] = (nghttp2_nv)NV("cache-control", NB_HTTP_NO_STORE,
 					 strlen(NB_HTTP_NO_STORE));
-	return nghttp2_submit_response(s, st->id, nv, (size_t)n,
-				       st->size ? &dp : NULL);
-}
-
-/* An upload that can never be accepted: `status` now, then the stream is
- * reset with NO_ERROR (the client need not send the rest). Returns 0 or a
- * negative nghttp2 error. */
-static int reject(nghttp2_session *s, struct stream *st, int status)
-{
-	int rv;
-
-	st->rejected = true;
-	st->t.route = NB_ROUTE_ERROR;
-	st->t.status = status;
-	rv = respond(s, st);
-	if (!rv)
+	rv = nghttp2_submit_response(s, st->id, nv, (size_t)n,
+				     st->req.size ? &dp : NULL);
+	if (!rv && status)
 		rv = nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id,
 					       NGHTTP2_NO_ERROR);
 	return rv;
@@ -280,24 +218,24 @@ static int reject(nghttp2_session *s, struct stream *st, int status)
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 {
 	struct stream *st;
-	int rv = 0;
+	int rv = 0, status;
 
 	(void)ud;
 	if (f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA)
 		return 0;
 	st = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
-	if (!st || st->responded)
+	if (!st || st->req.responded)
 		return 0;
 	if (f->hd.type == NGHTTP2_HEADERS &&
 	    f->headers.cat == NGHTTP2_HCAT_REQUEST) {
-		nb_http_route(st->method, st->mlen, st->path, st->plen, &st->t);
-		if (st->t.route == NB_ROUTE_UPLOAD && st->has_length &&
-		    st->length > NB_HTTP_MAX_SIZE)
-			rv = reject(s, st, 413);
+		status = nb_http_req_route(&st->req);
+		if (status)
+			rv = respond(s, st, status);
 	}
-	if (!rv && !st->responded && (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-		st->ended = true;
-		rv = respond(s, st);
+	if (!rv && !st->req.responded &&
+	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+		st->req.ended = true;
+		rv = respond(s, st, 0);
 	}
 	if (rv && nghttp2_is_fatal(rv))
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -314,16 +252,14 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t id,
 			 const uint8_t *data, size_t len, void *ud)
 {
 	struct stream *st = nghttp2_session_get_stream_user_data(s, id);
+	int status;
 
 	(void)flags;
 	(void)ud;
-	if (!st || st->responded)
+	if (!st || st->req.responded)
 		return 0;
-	if (st->t.route == NB_ROUTE_UPLOAD && st->bad == UINT64_MAX)
-		nb_payload_check(data, st->got, len, &st->bad);
-	st->got += len;
-	if (st->t.route == NB_ROUTE_UPLOAD && st->got > NB_HTTP_MAX_SIZE &&
-	    nghttp2_is_fatal(reject(s, st, 413)))
+	status = nb_http_req_body(&st->req, data, len);
+	if (status && nghttp2_is_fatal(respond(s, st, status)))
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	return 0;
 }
@@ -335,13 +271,11 @@ static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t code,
 {
 	struct nb_h2 *h = ud;
 	struct stream *st = nghttp2_session_get_stream_user_data(s, id);
-	uint64_t done, total;
 	char what[96];
 
 	if (!st)
 		return 0;
-	if (unfinished(st, &done, &total)) {
-		progress(what, sizeof(what), done, total);
+	if (nb_http_req_unfinished(&st->req, st->sent, what, sizeof(what))) {
 		fprintf(stderr, "netbench serve: %s: stream %d closed %s (%s)\n",
 			h->peer, id, what, nghttp2_http2_strerror(code));
 	}
@@ -432,13 +366,12 @@ static int flush(struct nb_h2 *h, uint64_t *moved)
 static int lost(struct nb_h2 *h, int rv)
 {
 	char cause[160], what[96];
-	uint64_t done, total;
 
 	for (struct stream *st = h->streams; st; st = st->next) {
-		if (!unfinished(st, &done, &total))
+		if (!nb_http_req_unfinished(&st->req, st->sent, what,
+					    sizeof(what)))
 			continue;
 		snprintf(cause, sizeof(cause), "%s", nb_lasterr());
-		progress(what, sizeof(what), done, total);
 		return nb_fail(rv ? rv : -ECONNRESET,
 			       "connection closed %s (stream %d: %s)", what,
 			       st->id, cause);

@@ -17,7 +17,7 @@
 
 #include "body_ring.h"
 #include "error.h"
-#include "http_target.h"
+#include "http_req.h"
 #include "payload.h"
 #include "quic.h"
 
@@ -27,21 +27,10 @@
 struct h3_stream {
 	struct h3_stream *prev, *next;
 	int64_t id;
-	struct nb_http_target t;
-	char method[16];
-	size_t mlen;
-	char path[256];              /* up to the '?' */
-	size_t plen;
-	bool has_length;
-	uint64_t length;             /* the request's content-length */
-	bool ended;                  /* the request is complete */
-	bool responded;
+	struct nb_http_req req;
 	bool blocked;                /* read_data said WOULDBLOCK */
-	uint64_t got, bad;           /* request body: count, first mismatch */
-	bool small;                  /* response body: `answer`, not payload */
-	uint64_t size, queued, acked; /* response body bytes */
+	uint64_t queued, acked;      /* response body bytes given, acked */
 	struct nb_ring ring;         /* download bodies in flight */
-	char answer[NB_HTTP_ANSWER_MAX];
 };
 
 static struct nb_h3_reqs *reqs_of(void *cud)
@@ -49,41 +38,14 @@ static struct nb_h3_reqs *reqs_of(void *cud)
 	return ((struct nb_quic *)cud)->app;
 }
 
-/* A body under way on st: its progress and total (UINT64_MAX: unknown). */
-static bool unfinished(const struct h3_stream *st, uint64_t *done,
-		       uint64_t *total)
-{
-	if (st->responded && !st->small && st->acked < st->size) {
-		*done = st->acked;
-		*total = st->size;
-		return true;
-	}
-	if (st->t.route == NB_ROUTE_UPLOAD && !st->ended && !st->responded) {
-		*done = st->got;
-		*total = st->has_length ? st->length : UINT64_MAX;
-		return true;
-	}
-	return false;
-}
-
-static void progress(char *buf, size_t len, const struct h3_stream *st,
-		     uint64_t done, uint64_t total)
-{
-	if (total == UINT64_MAX)
-		snprintf(buf, len, "after %" PRIu64 " body bytes (stream %"
-			 PRId64 ")", done, st->id);
-	else
-		snprintf(buf, len, "after %" PRIu64 " of %" PRIu64
-			 " body bytes (stream %" PRId64 ")", done, total, st->id);
-}
-
 bool nb_h3_req_unfinished(const struct nb_h3_reqs *r, char *buf, size_t len)
 {
-	uint64_t done, total;
-
 	for (struct h3_stream *st = r->streams; st; st = st->next) {
-		if (unfinished(st, &done, &total)) {
-			progress(buf, len, st, done, total);
+		if (nb_http_req_unfinished(&st->req, st->acked, buf, len)) {
+			size_t n = strlen(buf);
+
+			snprintf(buf + n, len - n, " (stream %" PRId64 ")",
+				 st->id);
 			return true;
 		}
 	}
@@ -121,7 +83,7 @@ static int begin_headers(nghttp3_conn *h3, int64_t sid, void *cud, void *sud)
 	if (!st)
 		return NGHTTP3_ERR_CALLBACK_FAILURE;
 	st->id = sid;
-	st->bad = UINT64_MAX;
+	nb_http_req_init(&st->req);
 	st->next = r->streams;
 	if (r->streams)
 		r->streams->prev = st;
@@ -138,7 +100,6 @@ static int recv_header(nghttp3_conn *h3, int64_t sid, int32_t token,
 {
 	struct h3_stream *st = sud;
 	nghttp3_vec v = nghttp3_rcbuf_get_buf(value);
-	const uint8_t *q;
 
 	(void)h3;
 	(void)sid;
@@ -149,22 +110,14 @@ static int recv_header(nghttp3_conn *h3, int64_t sid, int32_t token,
 		return 0;
 	switch (token) {
 	case NGHTTP3_QPACK_TOKEN__METHOD:
-		st->mlen = nb_http_keep(st->method, sizeof(st->method), v.base,
-					v.len, "?");
+		nb_http_req_field(&st->req, NB_HTTP_METHOD, v.base, v.len);
 		break;
 	case NGHTTP3_QPACK_TOKEN__PATH:
-		q = memchr(v.base, '?', v.len);
-		if (q)
-			v.len = (size_t)(q - v.base);
-		st->plen = nb_http_keep(st->path, sizeof(st->path), v.base,
-					v.len, "/?");
+		nb_http_req_field(&st->req, NB_HTTP_PATH, v.base, v.len);
 		break;
 	case NGHTTP3_QPACK_TOKEN_CONTENT_LENGTH:
-		st->has_length = true;
-		st->length = 0;
-		for (size_t i = 0; i < v.len && st->length <= NB_HTTP_MAX_SIZE;
-		     i++)
-			st->length = st->length * 10 + (uint64_t)(v.base[i] - '0');
+		nb_http_req_field(&st->req, NB_HTTP_CONTENT_LENGTH, v.base,
+				  v.len);
 		break;
 	}
 	return 0;
@@ -180,7 +133,7 @@ static nghttp3_ssize read_data(nghttp3_conn *h3, int64_t sid,
 			       uint32_t *pflags, void *cud, void *sud)
 {
 	struct h3_stream *st = sud;
-	uint64_t left = st->size - st->queued;
+	uint64_t left = st->req.size - st->queued;
 	size_t len;
 	uint8_t *p;
 
@@ -188,10 +141,10 @@ static nghttp3_ssize read_data(nghttp3_conn *h3, int64_t sid,
 	(void)sid;
 	(void)veccnt;
 	(void)cud;
-	if (st->small) {
-		vec[0].base = (uint8_t *)st->answer;
-		vec[0].len = (size_t)st->size;
-		st->queued = st->size;
+	if (st->req.small) {
+		vec[0].base = (uint8_t *)st->req.answer;
+		vec[0].len = (size_t)st->req.size;
+		st->queued = st->req.size;
 		*pflags |= NGHTTP3_DATA_FLAG_EOF;
 		return 1;
 	}
@@ -213,7 +166,7 @@ static nghttp3_ssize read_data(nghttp3_conn *h3, int64_t sid,
 	st->queued += len;
 	vec[0].base = p;
 	vec[0].len = len;
-	if (st->queued == st->size)
+	if (st->queued == st->req.size)
 		*pflags |= NGHTTP3_DATA_FLAG_EOF;
 	return 1;
 }
@@ -223,19 +176,22 @@ static nghttp3_ssize read_data(nghttp3_conn *h3, int64_t sid,
 	 NGHTTP3_NV_FLAG_NONE}
 
 /* Submits the response of a stream: the download, the upload answer or
- * the error. Returns 0 or a negative nghttp3 error (-ENOMEM as
- * NGHTTP3_ERR_NOMEM: no ring). */
-static int respond(nghttp3_conn *h3, struct h3_stream *st)
+ * the error; `status` nonzero refuses an upload that can never be
+ * accepted, and the client is told to stop sending. Returns 0 or a
+ * negative nghttp3 error (-ENOMEM as NGHTTP3_ERR_NOMEM: no ring). */
+static int respond(nghttp3_conn *h3, struct nb_quic *q, struct h3_stream *st,
+		   int status)
 {
 	nghttp3_data_reader dr = {.read_data = read_data};
 	struct nb_http_head h;
 	int n = 3;
 	nghttp3_nv nv[4];
 
-	st->responded = true;
-	st->size = nb_http_respond(&st->t, st->got, st->bad, &h, st->answer);
-	st->small = h.small;
-	if (!h.small && st->size && nb_ring_init(&st->ring, RING_CAP))
+	if (status)
+		ngtcp2_conn_shutdown_stream_read(q->conn, st->id,
+						 NGHTTP3_H3_NO_ERROR);
+	nb_http_req_respond(&st->req, status, &h);
+	if (!h.small && st->req.size && nb_ring_init(&st->ring, RING_CAP))
 		return NGHTTP3_ERR_NOMEM;
 	nv[0] = (nghttp3_nv)NV(":status", h.status_text, strlen(h.status_text));
 	nv[1] = (nghttp3_nv)NV("content-type", h.type, strlen(h.type));
@@ -244,18 +200,7 @@ static int respond(nghttp3_conn *h3, struct h3_stream *st)
 		nv[n++] = (nghttp3_nv)NV("cache-control", NB_HTTP_NO_STORE,
 					 strlen(NB_HTTP_NO_STORE));
 	return nghttp3_conn_submit_response(h3, st->id, nv, (size_t)n,
-					    st->size ? &dr : NULL);
-}
-
-/* An upload that can never be accepted: `status` now, and the client is
- * told to stop sending. Returns 0 or a negative nghttp3 error. */
-static int reject(nghttp3_conn *h3, struct nb_quic *q, struct h3_stream *st,
-		  int status)
-{
-	st->t.route = NB_ROUTE_ERROR;
-	st->t.status = status;
-	ngtcp2_conn_shutdown_stream_read(q->conn, st->id, NGHTTP3_H3_NO_ERROR);
-	return respond(h3, st);
+					    st->req.size ? &dr : NULL);
 }
 
 /* Headers complete: routed; an upload declared too large is refused at
@@ -264,17 +209,16 @@ static int end_headers(nghttp3_conn *h3, int64_t sid, int fin, void *cud,
 		       void *sud)
 {
 	struct h3_stream *st = sud;
-	int rv = 0;
+	int status;
 
 	(void)sid;
 	(void)fin;
-	if (!st || st->responded || st->t.status)
+	if (!st || st->req.responded || st->req.routed)
 		return 0;            /* trailers */
-	nb_http_route(st->method, st->mlen, st->path, st->plen, &st->t);
-	if (st->t.route == NB_ROUTE_UPLOAD && st->has_length &&
-	    st->length > NB_HTTP_MAX_SIZE)
-		rv = reject(h3, cud, st, 413);
-	return rv ? NGHTTP3_ERR_CALLBACK_FAILURE : 0;
+	status = nb_http_req_route(&st->req);
+	if (status && respond(h3, cud, st, status))
+		return NGHTTP3_ERR_CALLBACK_FAILURE;
+	return 0;
 }
 
 /* Request body bytes: verified at their offset (the first mismatch is
@@ -284,14 +228,13 @@ static int recv_data(nghttp3_conn *h3, int64_t sid, const uint8_t *data,
 {
 	struct h3_stream *st = sud;
 
+	int status;
+
 	nb_quic_consumed(cud, sid, len);
-	if (!st || st->responded)
+	if (!st || st->req.responded)
 		return 0;
-	if (st->t.route == NB_ROUTE_UPLOAD && st->bad == UINT64_MAX)
-		nb_payload_check(data, st->got, len, &st->bad);
-	st->got += len;
-	if (st->t.route == NB_ROUTE_UPLOAD && st->got > NB_HTTP_MAX_SIZE &&
-	    reject(h3, cud, st, 413))
+	status = nb_http_req_body(&st->req, data, len);
+	if (status && respond(h3, cud, st, status))
 		return NGHTTP3_ERR_CALLBACK_FAILURE;
 	return 0;
 }
@@ -301,13 +244,11 @@ static int end_stream(nghttp3_conn *h3, int64_t sid, void *cud, void *sud)
 	struct h3_stream *st = sud;
 
 	(void)sid;
-	(void)cud;
-	if (!st || st->responded)
+	if (!st || st->req.responded)
 		return 0;
-	st->ended = true;
-	if (!st->t.status)
-		nb_http_route(st->method, st->mlen, st->path, st->plen, &st->t);
-	return respond(h3, st) ? NGHTTP3_ERR_CALLBACK_FAILURE : 0;
+	st->req.ended = true;
+	nb_http_req_route(&st->req);
+	return respond(h3, cud, st, 0) ? NGHTTP3_ERR_CALLBACK_FAILURE : 0;
 }
 
 /* Body bytes acknowledged: released from the ring; a paused body goes on. */
@@ -317,7 +258,7 @@ static int acked_data(nghttp3_conn *h3, int64_t sid, uint64_t len, void *cud,
 	struct h3_stream *st = sud;
 
 	(void)cud;
-	if (!st || st->small)
+	if (!st || st->req.small)
 		return 0;
 	st->acked += len;
 	if (nb_ring_release(&st->ring, len))
@@ -337,17 +278,16 @@ static int stream_close(nghttp3_conn *h3, int64_t sid, uint64_t code,
 {
 	struct nb_h3_reqs *r = reqs_of(cud);
 	struct h3_stream *st = sud;
-	uint64_t done, total;
 	char what[96];
 
 	(void)h3;
 	(void)sid;
 	if (!st)
 		return 0;
-	if (unfinished(st, &done, &total)) {
-		progress(what, sizeof(what), st, done, total);
-		fprintf(stderr, "netbench serve: %s: stream closed %s (HTTP/3 "
-			"error 0x%" PRIx64 ")\n", r->peer, what, code);
+	if (nb_http_req_unfinished(&st->req, st->acked, what, sizeof(what))) {
+		fprintf(stderr, "netbench serve: %s: stream closed %s (stream "
+			"%" PRId64 ", HTTP/3 error 0x%" PRIx64 ")\n", r->peer,
+			what, st->id, code);
 	}
 	stream_free(r, st);
 	return 0;
