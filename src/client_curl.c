@@ -364,11 +364,7 @@ int nb_curl_transfer(const struct nb_xfer *x, int version,
 	rv = check_answer(&c);
 	if (rv)
 		goto out;
-	r->bytes = x->size;
-	if (x->dir == NB_DOWNLOAD)
-		r->seconds = (x->size ? c.t.t_end : done) - c.t.t0;
-	else
-		r->seconds = done - c.t.t0;
+	nb_cxfer_result(&c.t, done, r);
 out:
 	/* The connection closes here, before the CPU is read. */
 	if (m)

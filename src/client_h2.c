@@ -537,11 +537,7 @@ int nb_h2_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 		rv = check_answer(&c);
 	if (rv)
 		goto out;
-	r->bytes = x->size;
-	if (x->dir == NB_DOWNLOAD)
-		r->seconds = (x->size ? c.t.t_end : done) - c.t.t0;
-	else
-		r->seconds = done - c.t.t0;
+	nb_cxfer_result(&c.t, done, r);
 	goodbye(&c);
 out:
 	if (c.h2)

@@ -510,13 +510,8 @@ int nb_h3_transfer(const struct nb_xfer *x, struct nb_xfer_result *r)
 	done = c.ended ? c.t_answer : nb_now();
 	if (!rv)
 		rv = check_answer(&c);
-	if (!rv) {
-		r->bytes = x->size;
-		if (x->dir == NB_DOWNLOAD)
-			r->seconds = (x->size ? c.t.t_end : done) - c.t.t0;
-		else
-			r->seconds = done - c.t.t0;
-	}
+	if (!rv)
+		nb_cxfer_result(&c.t, done, r);
 	goodbye(&c, rv);
 out:
 	nb_quic_free(&c.q);

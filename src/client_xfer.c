@@ -202,3 +202,13 @@ int nb_cxfer_check_answer(const struct nb_cxfer *t)
 			       (unsigned long long)x->size);
 	return 0;
 }
+
+void nb_cxfer_result(const struct nb_cxfer *t, double done,
+		     struct nb_xfer_result *r)
+{
+	r->bytes = t->x->size;
+	if (t->x->dir == NB_DOWNLOAD && t->x->size)
+		r->seconds = t->t_end - t->t0;
+	else
+		r->seconds = done - t->t0;
+}

@@ -81,4 +81,11 @@ void nb_cxfer_keep_body(struct nb_cxfer *t, const void *p, size_t len);
  * -EBADMSG (the server found a mismatch). */
 int nb_cxfer_check_answer(const struct nb_cxfer *t);
 
+/* The figures of a verified transfer whose response ended at `done`, per
+ * DESIGN §5: the payload size, and the time from the start (request sent,
+ * or an upload's first body byte) to a download's last body byte or an
+ * upload's answer (a download of 0 bytes: its answer). */
+void nb_cxfer_result(const struct nb_cxfer *t, double done,
+		     struct nb_xfer_result *r);
+
 #endif

@@ -137,6 +137,30 @@ static void t_init_refuses(void **state)
 			 -EINVAL);
 }
 
+/* DESIGN §5: a download ends at its last body byte, an upload (and an
+ * empty download) at the answer. */
+static void t_result(void **state)
+{
+	struct nb_xfer x = {.dir = NB_DOWNLOAD, .size = 1000};
+	struct nb_xfer_result r;
+	struct nb_cxfer t;
+
+	(void)state;
+	init(&t, &x);
+	t.t0 = 10.0;
+	t.t_end = 12.5;
+	nb_cxfer_result(&t, 13.0, &r);
+	assert_int_equal(r.bytes, 1000);
+	assert_float_equal(r.seconds, 2.5, 1e-9);
+	x.size = 0;
+	nb_cxfer_result(&t, 13.0, &r);
+	assert_float_equal(r.seconds, 3.0, 1e-9);
+	x.dir = NB_UPLOAD;
+	x.size = 1000;
+	nb_cxfer_result(&t, 13.0, &r);
+	assert_float_equal(r.seconds, 3.0, 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +171,7 @@ int main(void)
 		cmocka_unit_test(t_abort_after),
 		cmocka_unit_test(t_should_end),
 		cmocka_unit_test(t_init_refuses),
+		cmocka_unit_test(t_result),
 	};
 
 	return cmocka_run_group_tests_name("client_xfer", tests, NULL, NULL);
