@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
+#include "ceiling.h"
 #include "cli.h"
 #include "commands.h"
 #include "emulator.h"
@@ -129,7 +130,7 @@ static int parse(int argc, char **argv, struct link_opts *o)
 static int report_rate(const char *what, const struct nb_profile *p,
 		       double loss, const struct nb_rate_result *r)
 {
-	double ceiling = nb_profile_tcp_ceiling_bps(p, DEFAULT_MSS);
+	double ceiling = nb_ceiling_tcp_bps(p->rate_bps, DEFAULT_MSS);
 	double ratio;
 
 	if (!p->rate_bps || loss > 0) {

@@ -1,6 +1,9 @@
 /* netbench: `netbench run`: the selected profile x protocol x direction
  * cases, one after another, each guarded, printed as they finish and
- * summarised in a table. */
+ * summarised in a table; with -o, written as results.json, perfherder.json,
+ * results.csv and report.html; with --compare, judged against a baseline
+ * run. The tcp baseline of every profile runs too unless asked for or
+ * --no-baseline. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -8,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "compare.h"
 #include "error.h"
 #include "fx_case.h"
 #include "interrupt.h"
@@ -18,6 +23,8 @@
 #include "lossgen.h"
 #include "profile.h"
 #include "proto.h"
+#include "results.h"
+#include "run_case.h"
 #include "stats.h"
 #include "tmproot.h"
 
@@ -38,6 +45,11 @@ struct run_opts {
 	uint64_t seed;            /* drawn unless --seed */
 	bool fail_env_changed;
 	bool forever;
+	bool no_baseline;
+	const char *out_dir;      /* -o */
+	const char *compare;      /* --compare BASE */
+	double threshold;         /* --threshold PCT */
+	double rate_scale;        /* $NETBENCH_TEST_RATE_SCALE, 1 */
 };
 
 struct tally {
@@ -98,7 +110,7 @@ static int parse_list(const char *opt, const char *arg, struct run_opts *o, int 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_LOSS = 256, O_DURATION, O_SIZE, O_EMU, O_SEED, O_FEC, O_NOFEC,
-	       O_FOREVER };
+	       O_FOREVER, O_COMPARE, O_THRESHOLD, O_NOBASE };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"network_type", required_argument, NULL, 'p'},
@@ -114,14 +126,18 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"fail-env-changed", no_argument, NULL, O_FEC},
 		{"no-fail-env-changed", no_argument, NULL, O_NOFEC},
 		{"forever", no_argument, NULL, O_FOREVER},
+		{"output", required_argument, NULL, 'o'},
+		{"compare", required_argument, NULL, O_COMPARE},
+		{"threshold", required_argument, NULL, O_THRESHOLD},
+		{"no-baseline", no_argument, NULL, O_NOBASE},
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long long n;
-	bool have_duration = false;
+	bool have_duration = false, have_threshold = false;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:P:d:n:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:P:d:n:o:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 		case 'P':
@@ -165,6 +181,23 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case O_FOREVER:
 			o->forever = true;
 			break;
+		case 'o':
+			if (!*optarg)
+				return nb_fail(-EINVAL, "-o: empty directory name");
+			o->out_dir = optarg;
+			break;
+		case O_COMPARE:
+			o->compare = optarg;
+			break;
+		case O_THRESHOLD:
+			if (nb_parse_double("--threshold", optarg, 0, 100,
+					    &o->threshold))
+				return -EINVAL;
+			have_threshold = true;
+			break;
+		case O_NOBASE:
+			o->no_baseline = true;
+			break;
 		case ':':
 			return nb_fail(-EINVAL, "option %s needs a value",
 				       argv[optind - 1]);
@@ -179,7 +212,27 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		return nb_fail(-EINVAL, "--duration and --size exclude each other");
 	if (o->emulator && !nb_link_backend_find(o->emulator))
 		return nb_fail(-EINVAL, "--emulator: %s", nb_lasterr());
+	if (have_threshold && !o->compare)
+		return nb_fail(-EINVAL, "--threshold needs --compare BASE");
+	if (o->forever && (o->out_dir || o->compare))
+		return nb_fail(-EINVAL, "--forever runs until something fails: "
+			       "it writes no results (-o) and compares nothing "
+			       "(--compare)");
 	return 0;
+}
+
+/* $NETBENCH_TEST_RATE_SCALE: a hidden test knob that shapes every link at
+ * a fraction of its profile's rate (compare's tests lower a link by 5%
+ * with it); recorded in results.json and announced on every run. */
+static int rate_scale_knob(struct run_opts *o)
+{
+	const char *v = getenv("NETBENCH_TEST_RATE_SCALE");
+
+	o->rate_scale = 1.0;
+	if (!v || !*v)
+		return 0;
+	return nb_parse_double("NETBENCH_TEST_RATE_SCALE", v, 0.01, 1.0,
+			       &o->rate_scale);
 }
 
 static void defaults(struct run_opts *o)
@@ -192,130 +245,117 @@ static void defaults(struct run_opts *o)
 		for (size_t i = 0; i < nb_proto_count(); i++)
 			o->protos[o->nprotos++] = nb_proto_at(i);
 	}
+	/* The baseline first, as the seed ran iperf3 first (and then, unlike
+	 * the seed, it is reported). */
+	if (!o->no_baseline) {
+		bool have = false;
+
+		for (size_t j = 0; j < o->nprotos; j++)
+			have |= o->protos[j] == &nb_proto_tcp;
+		if (!have && o->nprotos < MAX_SEL) {
+			memmove(&o->protos[1], &o->protos[0],
+				o->nprotos * sizeof(o->protos[0]));
+			o->protos[0] = &nb_proto_tcp;
+			o->nprotos++;
+			printf("tcp baseline added to every profile (--no-baseline "
+			       "to leave it out)\n");
+		}
+	}
 	if (!o->ndirs) {
 		o->dirs[o->ndirs++] = NB_DOWNLOAD;
 		o->dirs[o->ndirs++] = NB_UPLOAD;
 	}
 }
 
-struct row {
-	char name[96];
-	const char *status;
-	struct nb_stats st;
-	double ceiling_bps;
-	/* CPU seconds over the replicates' transfers (emu: the whole case) */
-	double client_cpu, server_cpu;
-	double emu_cpu;           /* < 0: no userspace emulator */
-	uint64_t bytes;           /* payload moved by the replicates */
-	char error[512];
+/* CPU seconds per 100 MB (10^8 bytes) of payload over a case's kept
+ * replicates: comparable across profiles, sizes and replicate counts. */
+struct cpu_figures {
+	double client, server, emu;   /* emu < 0: no userspace emulator */
 };
 
-/* CPU seconds per 100 MB (10^8 bytes) of payload: comparable across
- * profiles, sizes and replicate counts. */
-static double per_100mb(const struct row *r, double seconds)
+static void cpu_per_100mb(const struct nb_result_case *c, struct cpu_figures *f)
 {
-	return r->bytes ? seconds * 1e8 / (double)r->bytes : 0;
+	double cl = 0, sv = 0, all = 0;
+	uint64_t bytes = 0, all_bytes = 0;
+
+	for (size_t i = 0; i < c->nrep; i++) {
+		all_bytes += c->rep[i].bytes;
+		if (c->rep[i].discarded)
+			continue;
+		bytes += c->rep[i].bytes;
+		cl += c->rep[i].client_cpu_s;
+		sv += c->rep[i].server_cpu_s > 0 ? c->rep[i].server_cpu_s : 0;
+	}
+	all = c->emu_cpu_s;
+	f->client = bytes ? cl * 1e8 / (double)bytes : 0;
+	f->server = bytes ? sv * 1e8 / (double)bytes : 0;
+	/* The emulator runs through the whole case, discarded replicates
+	 * included. */
+	f->emu = all >= 0 && all_bytes ? all * 1e8 / (double)all_bytes : -1;
 }
 
-static void print_row(FILE *f, const struct row *r)
+static bool case_ok(const struct nb_result_case *c)
 {
-	if (r->st.n) {
-		fprintf(f, "%-26s %10.3f", r->name, r->st.mean / 1e6);
-		if (r->ceiling_bps > 0)
-			fprintf(f, " %10.3f %6.1f%%", r->ceiling_bps / 1e6,
-				100.0 * r->st.mean / r->ceiling_bps);
-		else
-			fprintf(f, " %10s %7s", "-", "-");
-		if (r->st.n > 1)
-			fprintf(f, " %5.2f%%", 100.0 * r->st.cv);
-		else
-			fprintf(f, " %6s", "-");
-		fprintf(f, " %3zu %7.2f %7.2f", r->st.n, per_100mb(r, r->client_cpu),
-			per_100mb(r, r->server_cpu));
-		if (r->emu_cpu >= 0)
-			fprintf(f, " %7.2f", per_100mb(r, r->emu_cpu));
-		else
-			fprintf(f, " %7s", "-");
-		fprintf(f, "  %s\n", r->status);
-	} else {
-		fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s %7s  %s%s%s\n",
-			r->name, "-", "-", "-", "-", "0", "-", "-", "-", r->status,
-			r->error[0] ? ": " : "", r->error);
+	return !strcmp(c->status, "ok") || !strcmp(c->status, "ENV_CHANGED");
+}
+
+static void print_row(FILE *f, const struct nb_result_case *c)
+{
+	struct cpu_figures cpu;
+
+	if (!case_ok(c) || !c->st.n) {
+		fprintf(f, "%-26s %10s %10s %7s %6s %3s %6s %7s %7s %7s  %s%s%s\n",
+			c->name, "-", "-", "-", "-", "0", "-", "-", "-", "-",
+			c->status, c->error[0] ? ": " : "", c->error);
+		return;
 	}
+	cpu_per_100mb(c, &cpu);
+	fprintf(f, "%-26s %10.3f", c->name, c->st.mean / 1e6);
+	if (c->ceiling_bps > 0)
+		fprintf(f, " %10.3f %6.1f%%", c->ceiling_bps / 1e6,
+			100.0 * c->efficiency);
+	else
+		fprintf(f, " %10s %7s", "-", "-");
+	if (c->st.n > 1)
+		fprintf(f, " %5.2f%%", 100.0 * c->st.cv);
+	else
+		fprintf(f, " %6s", "-");
+	fprintf(f, " %3zu", c->st.n);
+	if (c->baseline_bps > 0 && strcmp(c->proto, "tcp"))
+		fprintf(f, " %6.3f", c->st.mean / c->baseline_bps);
+	else
+		fprintf(f, " %6s", "-");
+	fprintf(f, " %7.2f %7.2f", cpu.client, cpu.server);
+	if (cpu.emu >= 0)
+		fprintf(f, " %7.2f", cpu.emu);
+	else
+		fprintf(f, " %7s", "-");
+	fprintf(f, "  %s\n", c->status);
 }
 
 static void print_header(FILE *f)
 {
-	fprintf(f, "%-26s %10s %10s %7s %6s %3s %7s %7s %7s  %s\n", "case",
-		"goodput", "ceiling", "eff", "cv", "n", "cl.cpu", "sv.cpu",
-		"emu.cpu", "status");
-	fprintf(f, "%-26s %10s %10s %7s %6s %3s %23s\n", "", "Mbit/s",
-		"Mbit/s", "", "", "", "CPU s per 100 MB");
+	fprintf(f, "%-26s %10s %10s %7s %6s %3s %6s %7s %7s %7s  %s\n", "case",
+		"goodput", "ceiling", "eff", "cv", "n", "x tcp", "cl.cpu",
+		"sv.cpu", "emu.cpu", "status");
+	fprintf(f, "%-26s %10s %10s %7s %6s %3s %6s %23s\n", "", "Mbit/s",
+		"Mbit/s", "", "", "", "", "CPU s per 100 MB");
 }
 
-/* Runs one case; fills the row. */
-static void run_case(const struct run_opts *o, const struct nb_case_spec *spec,
-		     struct row *row, struct tally *t)
+/* The live line of a finished case: its own figures (its baseline may
+ * come later in the run, so "x tcp" waits for the table). */
+static void print_finished(const struct nb_result_case *c, size_t k, size_t n)
 {
-	struct nb_case *c = malloc(sizeof(*c));
-	void *state = c;
-	double gp[NB_MAX_REPLICATES];
-	int rv;
+	struct nb_result_case one = *c;
+	double v[NB_MAX_REPLICATES];
 
-	memset(row, 0, sizeof(*row));
-	row->emu_cpu = -1;
-	if (!c) {
-		row->status = "FAILED";
-		snprintf(row->error, sizeof(row->error), "out of memory");
-		t->failed++;
-		return;
-	}
-	fx_case_init(c, spec);
-	snprintf(row->name, sizeof(row->name), "%s", c->name);
-	row->ceiling_bps = spec->proto->ceiling_bps(spec->profile, spec->dir);
-	t->run++;
-	rv = fx_case_setup(&state);
-	if (rv == 0) {
-		for (unsigned i = 0; i < o->replicates && rv == 0; i++) {
-			rv = fx_case_transfer(c);
-			if (rv == 0) {
-				gp[row->st.n] = c->rep[i].goodput_bps;
-				row->client_cpu += c->rep[i].client_cpu_s;
-				row->server_cpu += c->rep[i].server_cpu_s;
-				row->bytes += c->rep[i].bytes;
-				row->st.n++;
-			}
-		}
-		fx_case_teardown(&state);
-		row->emu_cpu = c->emulated ? c->emu_cpu_s : -1;
-		if (c->emu_ring_drops[0] + c->emu_ring_drops[1])
-			printf("warning: %s: the emulator fell behind: %llu "
-			       "frames lost at full TAP rings (loss nobody "
-			       "asked for is in these figures)\n", c->name,
-			       (unsigned long long)(c->emu_ring_drops[0] +
-						    c->emu_ring_drops[1]));
-	}
-	if (row->st.n)
-		nb_stats_compute(gp, row->st.n, &row->st);
-	if (rv && nb_interrupted()) {
-		row->status = "INTERRUPTED";
-		t->interrupted = true;
-		row->st.n = 0;
-	} else if (rv) {
-		row->status = "FAILED";
-		row->st.n = 0;
-		t->failed++;
-	} else if (c->env_changes) {
-		row->status = "ENV_CHANGED";
-		t->env_changed++;
-	} else {
-		row->status = "ok";
-		t->ok++;
-	}
-	if (rv)
-		snprintf(row->error, sizeof(row->error), "%s", c->error);
-	fx_case_fini(c);
-	free(c);
+	nb_stats_compute(v, nb_result_case_goodputs(c, v, NB_MAX_REPLICATES),
+			 &one.st);
+	one.efficiency = one.ceiling_bps > 0 ? one.st.mean / one.ceiling_bps : 0;
+	one.baseline_bps = 0;
+	printf("[%*zu/%zu] ", n > 9 ? 2 : 1, k + 1, n);
+	print_row(stdout, &one);
+	fflush(stdout);
 }
 
 static void describe_link(const struct run_opts *o,
@@ -330,24 +370,142 @@ static void describe_link(const struct run_opts *o,
 		       "in the userspace emulator; loss %g%% each way, "
 		       "seed %llu\n", b->name, o->loss,
 		       (unsigned long long)o->seed);
+	if (o->rate_scale != 1.0)
+		printf("warning: NETBENCH_TEST_RATE_SCALE: every link is shaped "
+		       "at %g of its profile's rate (a test knob; recorded in "
+		       "results.json)\n", o->rate_scale);
+}
+
+static void describe_run(const struct run_opts *o,
+			 const struct nb_link_backend *b, struct nb_results *r)
+{
+	snprintf(r->backend, sizeof(r->backend), "%s", b->name);
+	r->seed = o->seed;
+	r->loss_pct = o->loss;
+	r->replicates = o->replicates;
+	r->duration_s = o->size ? 0 : o->duration;
+	r->size = o->size;
+	r->rate_scale = o->rate_scale;
+}
+
+/* One pass over the selection. */
+static void run_pass(const struct run_opts *o, const char *inject_kind,
+		     unsigned long inject_at, unsigned long *seq,
+		     struct nb_results *res, struct tally *t)
+{
+	size_t ncases = o->nprofiles * o->nprotos * o->ndirs, k = 0;
+
+	for (size_t i = 0; i < o->nprofiles && !t->interrupted; i++)
+	for (size_t j = 0; j < o->nprotos && !t->interrupted; j++)
+	for (size_t d = 0; d < o->ndirs && !t->interrupted; d++, k++) {
+		struct nb_case_spec spec = {
+			.profile = o->profiles[i],
+			.proto = o->protos[j],
+			.dir = o->dirs[d],
+			.size = o->size ? o->size
+					: nb_profile_transfer_bytes(o->profiles[i], o->duration),
+			.replicates = o->replicates,
+			.loss_pct = o->loss,
+			.emulator = o->emulator,
+			.seed = o->seed,
+			.rate_scale = o->rate_scale,
+		};
+		struct nb_run_case_opts ro = {
+			.replicates = o->replicates, .log = stdout,
+			.progress = isatty(STDOUT_FILENO), .index = k,
+			.total = ncases,
+		};
+		struct nb_result_case *c = nb_results_add_case(res);
+
+		if (!c) {
+			t->failed++;
+			nb_errorf("run: out of memory");
+			return;
+		}
+		if (inject_kind[0] && ++*seq == inject_at)
+			spec.inject_leak = inject_kind;
+		t->run++;
+		nb_run_case(&spec, &ro, c);
+		if (!strcmp(c->status, "INTERRUPTED"))
+			t->interrupted = true;
+		else if (!strcmp(c->status, "FAILED"))
+			t->failed++;
+		else if (!strcmp(c->status, "ENV_CHANGED"))
+			t->env_changed++;
+		else
+			t->ok++;
+		print_finished(c, k, ncases);
+	}
+}
+
+/* Everything after the cases: the table, the files, the comparison.
+ * Returns how many regressions the comparison found (0 without one) or
+ * -1 when the files could not be written. */
+static int conclude(const struct run_opts *o, struct nb_results *res,
+		    const struct nb_results *base, const struct tally *t)
+{
+	int regressions = 0;
+
+	nb_results_finish(res);
+	printf("\n");
+	print_header(stdout);
+	for (size_t k = 0; k < res->ncases; k++)
+		print_row(stdout, &res->cases[k]);
+	printf("\n%u ok, %u failed, %u env changed\n", t->ok, t->failed,
+	       t->env_changed);
+	if (o->out_dir) {
+		if (nb_results_write_dir(res, o->out_dir)) {
+			nb_errorf("run: cannot write the results: %s", nb_lasterr());
+			return -1;
+		}
+		printf("results: %s/{results.json,perfherder.json,results.csv,"
+		       "report.html}\n", o->out_dir);
+	}
+	if (base) {
+		printf("\ncompared with %s:\n", o->compare);
+		regressions = nb_compare_results(base, res, o->threshold,
+						 NB_COMPARE_ALPHA, stdout);
+		if (regressions < 0) {
+			nb_errorf("run: --compare: %s", nb_lasterr());
+			return -1;
+		}
+	}
+	fflush(stdout);
+	return regressions;
 }
 
 int nb_cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {.replicates = 5, .duration = 10.0,
-			     .seed = nb_lossgen_random_seed()};
+			     .seed = nb_lossgen_random_seed(),
+			     .threshold = NB_COMPARE_THRESHOLD_PCT};
 	const char *inject = getenv("NETBENCH_INJECT_LEAK");
 	char inject_kind[32] = "";
 	unsigned long inject_at = 1, seq = 0;
 	struct tally t = {0};
 	const struct nb_link_backend *backend;
-	struct row *rows;
+	struct nb_results res, base;
+	bool have_base = false;
 	size_t ncases, pass = 0;
-	int rv;
+	int rv, regressions = 0;
 
-	if (parse_opts(argc, argv, &o)) {
+	if (parse_opts(argc, argv, &o) || rate_scale_knob(&o)) {
 		nb_errorf("run: %s", nb_lasterr());
 		return NB_EXIT_USAGE;
+	}
+	/* The baseline is read before anything runs: a bad file is bad
+	 * input, found in a second, not after an hour of measuring. */
+	if (o.compare) {
+		if (nb_results_read_json(o.compare, &base)) {
+			nb_errorf("run: --compare: %s", nb_lasterr());
+			return NB_EXIT_USAGE;
+		}
+		have_base = true;
+	}
+	if (o.out_dir && nb_results_check_dir(o.out_dir)) {
+		nb_errorf("run: -o: %s", nb_lasterr());
+		rv = NB_EXIT_USAGE;
+		goto out;
 	}
 	defaults(&o);
 	if (inject && *inject) {
@@ -358,80 +516,58 @@ int nb_cmd_run(int argc, char **argv)
 		if (at)
 			inject_at = strtoul(at + 1, NULL, 10);
 	}
+	rv = NB_EXIT_FAIL;
 	if (nb_interrupt_install() || prctl(PR_SET_CHILD_SUBREAPER, 1) ||
 	    !nb_tmproot()) {
 		nb_errorf("run: cannot set up the process: %s", nb_lasterr());
-		return NB_EXIT_FAIL;
+		goto out;
 	}
-	rv = nb_can_build_links();
-	if (rv) {
+	rv = NB_EXIT_NOTHING_RAN;
+	if (nb_can_build_links()) {
 		nb_errorf("run: nothing ran: %s", nb_lasterr());
-		return NB_EXIT_NOTHING_RAN;
+		goto out;
 	}
 	backend = nb_link_backend_find(o.emulator);
 	if (!backend || backend->probe() < 0) {
 		nb_errorf("run: nothing ran: %s", nb_lasterr());
-		return NB_EXIT_NOTHING_RAN;
+		goto out;
 	}
-
 	ncases = o.nprofiles * o.nprotos * o.ndirs;
-	rows = calloc(ncases, sizeof(*rows));
-	if (!rows)
-		return NB_EXIT_FAIL;
 	describe_link(&o, backend);
 	printf("%zu case%s, %u replicate%s each, %s\n", ncases,
 	       ncases > 1 ? "s" : "", o.replicates,
 	       o.replicates > 1 ? "s" : "", o.size ? "fixed size" : "sized by duration");
 	fflush(stdout);
+	nb_results_init(&res);
+	describe_run(&o, backend, &res);
 	do {
-		size_t k = 0;
-
+		/* --forever keeps only the pass at hand. */
+		nb_results_free(&res);
 		pass++;
-		for (size_t i = 0; i < o.nprofiles && !t.interrupted; i++)
-		for (size_t j = 0; j < o.nprotos && !t.interrupted; j++)
-		for (size_t d = 0; d < o.ndirs && !t.interrupted; d++, k++) {
-			struct nb_case_spec spec = {
-				.profile = o.profiles[i],
-				.proto = o.protos[j],
-				.dir = o.dirs[d],
-				.size = o.size ? o.size
-					       : nb_profile_transfer_bytes(o.profiles[i], o.duration),
-				.replicates = o.replicates,
-				.loss_pct = o.loss,
-				.emulator = o.emulator,
-				.seed = o.seed,
-			};
-
-			if (inject_kind[0] && ++seq == inject_at)
-				spec.inject_leak = inject_kind;
-			run_case(&o, &spec, &rows[k], &t);
-			printf("[%*zu/%zu] ", ncases > 9 ? 2 : 1, k + 1, ncases);
-			print_row(stdout, &rows[k]);
-			fflush(stdout);
-		}
+		run_pass(&o, inject_kind, inject_at, &seq, &res, &t);
 	} while (o.forever && !t.interrupted && !t.failed && !t.env_changed);
 	if (!t.interrupted) {
-		printf("\n");
-		print_header(stdout);
-		for (size_t k = 0; k < ncases; k++)
-			print_row(stdout, &rows[k]);
-		printf("\n%u ok, %u failed, %u env changed%s\n", t.ok, t.failed,
-		       t.env_changed, o.forever ? "" : "");
+		regressions = conclude(&o, &res, have_base ? &base : NULL, &t);
 		if (o.forever)
 			printf("forever: stopped after %zu pass%s\n", pass,
 			       pass > 1 ? "es" : "");
 	}
 	fflush(stdout);
-	free(rows);
+	nb_results_free(&res);
 	if (t.interrupted) {
 		nb_errorf("run: interrupted");
-		return NB_EXIT_INTERRUPTED;
+		rv = NB_EXIT_INTERRUPTED;
+	} else if (t.failed || regressions) {
+		rv = NB_EXIT_FAIL;
+	} else if (t.env_changed && o.fail_env_changed) {
+		rv = NB_EXIT_ENV_CHANGED;
+	} else if (!t.ok && !t.env_changed) {
+		rv = NB_EXIT_NOTHING_RAN;
+	} else {
+		rv = NB_EXIT_OK;
 	}
-	if (t.failed)
-		return NB_EXIT_FAIL;
-	if (t.env_changed && o.fail_env_changed)
-		return NB_EXIT_ENV_CHANGED;
-	if (!t.ok && !t.env_changed)
-		return NB_EXIT_NOTHING_RAN;
-	return NB_EXIT_OK;
+out:
+	if (have_base)
+		nb_results_free(&base);
+	return rv;
 }

@@ -7,6 +7,7 @@ int nb_cmd_list(int argc, char **argv);
 int nb_cmd_run(int argc, char **argv);
 int nb_cmd_serve(int argc, char **argv);
 int nb_cmd_link(int argc, char **argv);
+int nb_cmd_compare(int argc, char **argv);
 
 /* Prints "netbench: <msg>" on stderr. */
 void nb_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

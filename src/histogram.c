@@ -42,6 +42,19 @@ void nb_hist_add(struct nb_hist *h, uint64_t v)
 		h->max = v;
 }
 
+uint64_t nb_hist_max_since(const struct nb_hist *now,
+			   const struct nb_hist *before)
+{
+	if (now->count == before->count)
+		return 0;
+	if (now->max > before->max)
+		return now->max;
+	for (unsigned i = NB_HIST_BUCKETS; i-- > 0;)
+		if (now->bucket[i] > before->bucket[i])
+			return nb_hist_bucket_low(i);
+	return 0;
+}
+
 void nb_hist_merge(struct nb_hist *dst, const struct nb_hist *src)
 {
 	if (!src->count)

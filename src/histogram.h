@@ -32,6 +32,13 @@ void nb_hist_add(struct nb_hist *h, uint64_t v);
 /* Adds every value of src to dst. */
 void nb_hist_merge(struct nb_hist *dst, const struct nb_hist *src);
 
+/* The largest value added to `now` since it was `before` (a copy taken
+ * earlier of the same histogram), within a bucket's width (0.4%): the low
+ * end of the highest bucket that gained values; exact when the overall max
+ * grew. 0 when nothing was added. */
+uint64_t nb_hist_max_since(const struct nb_hist *now,
+			   const struct nb_hist *before);
+
 /* The value below which a fraction q (0..1) of the values lie: the middle
  * of the bucket that holds the q-th value, clamped to [min, max]; q <= 0
  * gives min, q >= 1 gives max. 0 when the histogram is empty. */

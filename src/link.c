@@ -400,6 +400,9 @@ int nb_link_up_at(struct nb_undo *u, const char *file, int line,
 	l->line = line;
 	if (!u || !p)
 		return nb_fail(-EINVAL, "link: no undo stack or profile");
+	if (o && !(o->rate_scale >= 0.0 && o->rate_scale <= 1.0))
+		return nb_fail(-EINVAL, "link: rate scale %g is not in 0..1",
+			       o->rate_scale);
 	if (!(loss >= 0.0 && loss <= 100.0))
 		return nb_fail(-EINVAL, "link: loss %g%% is not in 0..100",
 			       loss);
@@ -426,7 +429,9 @@ int nb_link_up_at(struct nb_undo *u, const char *file, int line,
 			return rv;
 	}
 	l->shape = (struct nb_shape){
-		.rate_bps = p->rate_bps,
+		.rate_bps = o && o->rate_scale > 0 ?
+				    (uint64_t)((double)p->rate_bps * o->rate_scale) :
+				    p->rate_bps,
 		.delay_us = p->rate_bps ? p->rtt_ms * 1000 / 2 : 0,
 		.loss_pct = loss,
 		.queue_pkts = nb_profile_queue_packets(p),

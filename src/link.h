@@ -41,6 +41,9 @@ struct nb_link_opts {
 	const char *backend;   /* "auto" (NULL) or a backend name */
 	double loss_pct;       /* per direction */
 	uint64_t seed;         /* loss pattern (userspace backend) */
+	/* Test knob: shape at this fraction of the profile's rate (0 or 1:
+	 * the profile's rate). compare's tests lower a link by 5% with it. */
+	double rate_scale;
 };
 
 struct nb_link {

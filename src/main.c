@@ -12,15 +12,19 @@ static const char usage[] =
 	"  list [--json]            profiles, protocols, directions, and what this machine can run\n"
 	"  run  [-p PROFILE,..] [-P PROTO,..] [-d DIR,..] [--loss PCT] [-n REPLICATES]\n"
 	"       [--duration S | --size BYTES] [--emulator auto|netem|userspace]\n"
-	"       [--seed N] [--fail-env-changed] [--forever]\n"
+	"       [--seed N] [--fail-env-changed] [--forever] [--no-baseline]\n"
+	"       [-o DIR] [--compare BASE [--threshold PCT]]\n"
 	"  serve --proto PROTO --listen ADDR:PORT [--ready-fd FD] [--cert PEM --key PEM]\n"
 	"        [--cc cubic|reno|bbr|bbr2]\n"
 	"  link -p PROFILE [--loss PCT] [--emulator auto|netem|userspace] [--seed N]\n"
 	"       [--loss-packets N] [--measure S]\n"
+	"  compare BASE NEW [--threshold PCT] [--alpha A]\n"
+	"                           two runs' results.json (or directories), per case\n"
 	"\n"
 	"Seed aliases: --network_type = -p, --pkt_loss_rate = --loss.\n"
-	"Exit codes: 0 ok, 1 a case failed, 2 bad usage or input, 3 environment\n"
-	"changed (with --fail-env-changed), 4 nothing ran, 130 interrupted.\n";
+	"Exit codes: 0 ok, 1 a case failed or regressed, 2 bad usage or\n"
+	"input, 3 environment changed (with --fail-env-changed), 4 nothing ran,\n"
+	"130 interrupted.\n";
 
 void nb_errorf(const char *fmt, ...)
 {
@@ -43,6 +47,7 @@ int main(int argc, char **argv)
 		{"run", nb_cmd_run},
 		{"serve", nb_cmd_serve},
 		{"link", nb_cmd_link},
+		{"compare", nb_cmd_compare},
 	};
 
 	if (argc < 2) {
@@ -58,6 +63,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	}
-	nb_errorf("unknown command '%s' (valid: list, run, serve, link)", argv[1]);
+	nb_errorf("unknown command '%s' (valid: list, run, serve, link, compare)", argv[1]);
 	return NB_EXIT_USAGE;
 }

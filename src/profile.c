@@ -91,11 +91,3 @@ uint64_t nb_profile_transfer_bytes(const struct nb_profile *p, double seconds)
 
 	return bytes < 1.0 ? 1 : (uint64_t)bytes;
 }
-
-double nb_profile_tcp_ceiling_bps(const struct nb_profile *p, unsigned mss)
-{
-	/* mss counts TCP options (12 bytes of timestamps on Linux). */
-	double payload = (double)mss - 12.0;
-
-	return (double)p->rate_bps * payload / ((double)mss + 20 + 20 + 14);
-}

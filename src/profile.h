@@ -46,9 +46,4 @@ uint32_t nb_profile_netem_limit(const struct nb_profile *p);
  * unthrottled), at least 1. */
 uint64_t nb_profile_transfer_bytes(const struct nb_profile *p, double seconds);
 
-/* The TCP goodput ceiling in bit/s for a given MSS payload on this profile:
- * rate x payload / (payload + TCP 20 + options + IP 20 + Ethernet 14).
- * With timestamps (12 bytes of options) and MTU 1500: 1448/1514 x rate. */
-double nb_profile_tcp_ceiling_bps(const struct nb_profile *p, unsigned mss);
-
 #endif

@@ -1,31 +1,19 @@
 /* netbench: the h1 and h2 protocols: the server of server_http.c, the
  * libcurl client of client_curl.c, and their goodput ceilings. */
+#include "ceiling.h"
 #include "client_curl.h"
 #include "profile.h"
 #include "proto.h"
 #include "server_http.h"
 
-/* TCP with the default MSS of a 1500-byte MTU (1460, 12 of it timestamps). */
-#define HTTP_TCP_MSS 1460
-/* A full TLS 1.3 record: 16384 bytes of data, a 5-byte header, the inner
- * content type byte and a 16-byte AEAD tag. */
-#define TLS_RECORD_DATA 16384.0
-#define TLS_RECORD_WIRE (16384.0 + 5 + 1 + 16)
-/* An HTTP/2 DATA frame at the default SETTINGS_MAX_FRAME_SIZE: 9-byte
- * header + 16384 bytes, no padding. */
-#define H2_FRAME_DATA 16384.0
-#define H2_FRAME_WIRE (16384.0 + 9)
-
 static double h1_ceiling(const struct nb_profile *p, enum nb_dir d)
 {
-	(void)d;
-	return nb_profile_tcp_ceiling_bps(p, HTTP_TCP_MSS) * TLS_RECORD_DATA /
-	       TLS_RECORD_WIRE;
+	return nb_ceiling_bps(NB_FRAMING_H1, p->rate_bps, d);
 }
 
 static double h2_ceiling(const struct nb_profile *p, enum nb_dir d)
 {
-	return h1_ceiling(p, d) * H2_FRAME_DATA / H2_FRAME_WIRE;
+	return nb_ceiling_bps(NB_FRAMING_H2, p->rate_bps, d);
 }
 
 static int h1_serve(const struct nb_serve_opts *o)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ceiling.h"
 #include "error.h"
 #include "goodput.h"
 #include "interrupt.h"
@@ -33,7 +34,7 @@
 #include "spawn.h"
 #include "thread.h"
 
-#define NB_TCP_MSS 1240
+#define NB_TCP_MSS NB_CEILING_BASELINE_MSS
 #define NB_TCP_WRITE 1200
 #define READ_BUF (128 * 1024)
 #define STALL_S 30.0
@@ -403,8 +404,7 @@ out:
 
 static double tcp_ceiling(const struct nb_profile *p, enum nb_dir d)
 {
-	(void)d;
-	return nb_profile_tcp_ceiling_bps(p, NB_TCP_MSS);
+	return nb_ceiling_bps(NB_FRAMING_TCP_BASELINE, p->rate_bps, d);
 }
 
 const struct nb_proto nb_proto_tcp = {

@@ -17,151 +17,85 @@
 
 #include "link.h"
 #include "shaper.h"
+#include "cmd_testutil.h"
 #include "spawn.h"
 #include "testutil.h"
 
-struct out {
-	int code;
-	char text[65536];    /* stdout */
-	char err[8192];      /* stderr */
-};
-
-static void slurp(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got + 1 < len && (n = read(fd, buf + got, len - got - 1)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-}
-
-/* Runs netbench with args (NULL-terminated), env entry `env` (or NULL). */
-static void run(struct out *o, const char *env, ...)
-{
-	char *argv[32] = {(char *)nb_self_exe()};
-	int po[2], pe[2], status, i = 1;
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, env);
-	while (i < 31 && (argv[i] = va_arg(ap, char *)))
-		i++;
-	va_end(ap);
-	assert_int_equal(pipe(po), 0);
-	assert_int_equal(pipe(pe), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	slurp(po[0], o->text, sizeof(o->text));
-	slurp(pe[0], o->err, sizeof(o->err));
-	close(po[0]);
-	close(pe[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	o->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/* One line on stderr, exit 2, naming what was wrong. */
-static void bad(struct out *o, const char *needle)
-{
-	if (o->code != 2 || lines(o->err) != 1 || !strstr(o->err, needle))
-		fail_msg("expected exit 2 and one line with \"%s\"; got exit %d:\n%s",
-			 needle, o->code, o->err);
-}
-
 static void t_bad_input(void **state)
 {
-	static struct out o;
+	static struct cmd_out o;
 
 	(void)state;
-	run(&o, NULL, "link", "-p", "nosuch", NULL);
-	bad(&o, "unknown profile 'nosuch' (valid: unthrottled, 1M_400ms, 10M_40ms, "
+	cmd_run(&o, NULL, "link", "-p", "nosuch", NULL);
+	cmd_bad(&o, "unknown profile 'nosuch' (valid: unthrottled, 1M_400ms, 10M_40ms, "
 		"100M_40ms, 300M_40ms, 300M_80ms)");
-	run(&o, NULL, "run", "-p", "nosuch", NULL);
-	bad(&o, "valid: unthrottled");
-	run(&o, NULL, "run", "-P", "h9", NULL);
-	bad(&o, "unknown protocol 'h9' (valid: tcp, h1, h2, h3)");
-	run(&o, NULL, "run", "-d", "sideways", NULL);
-	bad(&o, "unknown direction 'sideways' (valid: download, upload)");
-	run(&o, NULL, "run", "--loss", "101", NULL);
-	bad(&o, "--loss: '101'");
-	run(&o, NULL, "run", "--pkt_loss_rate", "-1", NULL);
-	bad(&o, "--loss: '-1'");
-	run(&o, NULL, "run", "-n", "0", NULL);
-	bad(&o, "-n: '0'");
-	run(&o, NULL, "run", "--size", "0", NULL);
-	bad(&o, "--size: '0'");
-	run(&o, NULL, "run", "--duration", "-3", NULL);
-	bad(&o, "--duration: '-3'");
-	run(&o, NULL, "run", "--duration", "3", "--size", "10M", NULL);
-	bad(&o, "exclude each other");
-	run(&o, NULL, "run", "--emulator", "magic", NULL);
-	bad(&o, "--emulator");
-	run(&o, NULL, "run", "-p", "", NULL);
-	bad(&o, "empty list");
-	run(&o, NULL, "run", "--bogus", NULL);
-	bad(&o, "unknown option '--bogus'");
-	run(&o, NULL, "frobnicate", NULL);
-	bad(&o, "unknown command 'frobnicate'");
-	run(&o, NULL, "serve", "--proto", "tcp", "--listen", "nowhere", NULL);
-	bad(&o, "--listen: 'nowhere'");
-	run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
+	cmd_run(&o, NULL, "run", "-p", "nosuch", NULL);
+	cmd_bad(&o, "valid: unthrottled");
+	cmd_run(&o, NULL, "run", "-P", "h9", NULL);
+	cmd_bad(&o, "unknown protocol 'h9' (valid: tcp, h1, h2, h3)");
+	cmd_run(&o, NULL, "run", "-d", "sideways", NULL);
+	cmd_bad(&o, "unknown direction 'sideways' (valid: download, upload)");
+	cmd_run(&o, NULL, "run", "--loss", "101", NULL);
+	cmd_bad(&o, "--loss: '101'");
+	cmd_run(&o, NULL, "run", "--pkt_loss_rate", "-1", NULL);
+	cmd_bad(&o, "--loss: '-1'");
+	cmd_run(&o, NULL, "run", "-n", "0", NULL);
+	cmd_bad(&o, "-n: '0'");
+	cmd_run(&o, NULL, "run", "--size", "0", NULL);
+	cmd_bad(&o, "--size: '0'");
+	cmd_run(&o, NULL, "run", "--duration", "-3", NULL);
+	cmd_bad(&o, "--duration: '-3'");
+	cmd_run(&o, NULL, "run", "--duration", "3", "--size", "10M", NULL);
+	cmd_bad(&o, "exclude each other");
+	cmd_run(&o, NULL, "run", "--emulator", "magic", NULL);
+	cmd_bad(&o, "--emulator");
+	cmd_run(&o, NULL, "run", "-p", "", NULL);
+	cmd_bad(&o, "empty list");
+	cmd_run(&o, NULL, "run", "--bogus", NULL);
+	cmd_bad(&o, "unknown option '--bogus'");
+	cmd_run(&o, NULL, "frobnicate", NULL);
+	cmd_bad(&o, "unknown command 'frobnicate'");
+	cmd_run(&o, NULL, "serve", "--proto", "tcp", "--listen", "nowhere", NULL);
+	cmd_bad(&o, "--listen: 'nowhere'");
+	cmd_run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
 	    "--cert", "/nonexistent.pem", NULL);
-	bad(&o, "--cert and --key go together");
+	cmd_bad(&o, "--cert and --key go together");
 	/* Unreadable TLS material: one line naming the file, exit 1. */
-	run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
+	cmd_run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
 	    "--cert", "/nonexistent.pem", "--key", "/nonexistent.key", NULL);
-	if (o.code != 1 || lines(o.err) != 1 ||
+	if (o.code != 1 || cmd_lines(o.err) != 1 ||
 	    !strstr(o.err, "cannot read /nonexistent.pem"))
 		fail_msg("expected exit 1 and one line naming the certificate; "
 			 "got exit %d:\n%s", o.code, o.err);
-	run(&o, NULL, "serve", "--proto", "h3", "--listen", "127.0.0.1:4443",
+	cmd_run(&o, NULL, "serve", "--proto", "h3", "--listen", "127.0.0.1:4443",
 	    "--cc", "vegas", NULL);
-	bad(&o, "unknown congestion control 'vegas' (valid: cubic, reno, bbr, bbr2)");
-	run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
+	cmd_bad(&o, "unknown congestion control 'vegas' (valid: cubic, reno, bbr, bbr2)");
+	cmd_run(&o, NULL, "serve", "--proto", "h2", "--listen", "127.0.0.1:4443",
 	    "--cc", "bbr", NULL);
-	bad(&o, "--cc applies to --proto h3 only");
-	run(&o, NULL, "link", NULL);
-	bad(&o, "-p PROFILE is required");
-	run(&o, NULL, "run", "--seed", "abc", NULL);
-	bad(&o, "--seed: 'abc'");
-	run(&o, NULL, "link", "-p", "10M_40ms", "--seed", "-1", NULL);
-	bad(&o, "--seed: '-1'");
-	run(&o, NULL, "link", "-p", "10M_40ms", "--loss-packets", "5", NULL);
-	bad(&o, "--loss-packets: '5'");
-	run(&o, NULL, "link", "-p", "10M_40ms", "--emulator", "magic", NULL);
-	bad(&o, "unknown emulator 'magic' (valid: auto, netem, userspace)");
+	cmd_bad(&o, "--cc applies to --proto h3 only");
+	cmd_run(&o, NULL, "link", NULL);
+	cmd_bad(&o, "-p PROFILE is required");
+	cmd_run(&o, NULL, "run", "--seed", "abc", NULL);
+	cmd_bad(&o, "--seed: 'abc'");
+	cmd_run(&o, NULL, "link", "-p", "10M_40ms", "--seed", "-1", NULL);
+	cmd_bad(&o, "--seed: '-1'");
+	cmd_run(&o, NULL, "link", "-p", "10M_40ms", "--loss-packets", "5", NULL);
+	cmd_bad(&o, "--loss-packets: '5'");
+	cmd_run(&o, NULL, "link", "-p", "10M_40ms", "--emulator", "magic", NULL);
+	cmd_bad(&o, "unknown emulator 'magic' (valid: auto, netem, userspace)");
 }
 
 static void t_list(void **state)
 {
-	static struct out o;
+	static struct cmd_out o;
 
 	(void)state;
-	run(&o, NULL, "list", "--json", NULL);
+	cmd_run(&o, NULL, "list", "--json", NULL);
 	assert_int_equal(o.code, 0);
 	assert_non_null(strstr(o.text, "\"name\": \"300M_80ms\", \"rate_bps\": 300000000, "
 				       "\"rtt_ms\": 80, \"bdp_bytes\": 3000000"));
 	assert_non_null(strstr(o.text, "\"links\": true"));
-	run(&o, NULL, "list", NULL);
+	cmd_run(&o, NULL, "list", NULL);
 	assert_int_equal(o.code, 0);
 	assert_non_null(strstr(o.text, "10M_40ms"));
 }
@@ -177,7 +111,7 @@ static void t_list(void **state)
 #define STALL_MS 10.0
 
 /* The largest emulator lateness the output reports, in ms (0: none). */
-static double worst_lateness(const struct out *o)
+static double worst_lateness(const struct cmd_out *o)
 {
 	double worst = 0, max;
 
@@ -192,12 +126,12 @@ static double worst_lateness(const struct out *o)
 
 #define RUN_LINK(o, ...)                                                     \
 	do {                                                                 \
-		run(o, NULL, "link", __VA_ARGS__, NULL);                     \
+		cmd_run(o, NULL, "link", __VA_ARGS__, NULL);                 \
 		if ((o)->code == 0 || worst_lateness(o) < STALL_MS)          \
 			break;                                               \
 		printf("%s(the host stalled: emulator %.1f ms late; "        \
 		       "retrying once)\n", (o)->text, worst_lateness(o));    \
-		run(o, NULL, "link", __VA_ARGS__, NULL);                     \
+		cmd_run(o, NULL, "link", __VA_ARGS__, NULL);                 \
 		if ((o)->code != 0 && worst_lateness(o) >= STALL_MS) {       \
 			printf("%sskipped: the host stalled again (emulator " \
 			       "%.1f ms late): its timing says nothing of "   \
@@ -208,7 +142,7 @@ static double worst_lateness(const struct out *o)
 
 static void t_link_rate(void **state)
 {
-	static struct out o;
+	static struct cmd_out o;
 
 	(void)state;
 	RUN_LINK(&o, "-p", "10M_40ms");
@@ -223,7 +157,7 @@ static void t_link_rate(void **state)
  * pattern the seed predicts, identical lines. */
 static void t_link_seeded_loss(void **state)
 {
-	static struct out o;
+	static struct cmd_out o;
 	char first[4096], *a, *b;
 
 	(void)state;
@@ -262,32 +196,32 @@ static void t_link_seeded_loss(void **state)
 /* --emulator netem on a kernel without sch_netem: nothing ran. */
 static void t_link_no_netem(void **state)
 {
-	static struct out o;
+	static struct cmd_out o;
 
 	(void)state;
 	if (nb_shaper_netem_available())
 		skip();
-	run(&o, NULL, "link", "-p", "10M_40ms", "--emulator", "netem", NULL);
+	cmd_run(&o, NULL, "link", "-p", "10M_40ms", "--emulator", "netem", NULL);
 	assert_int_equal(o.code, 4);
 	assert_non_null(strstr(o.err, "sch_netem"));
-	run(&o, NULL, "run", "-p", "10M_40ms", "--emulator", "netem", NULL);
+	cmd_run(&o, NULL, "run", "-p", "10M_40ms", "--emulator", "netem", NULL);
 	assert_int_equal(o.code, 4);
 	assert_non_null(strstr(o.err, "sch_netem"));
 }
 
 static void t_env_changed_exit(void **state)
 {
-	static struct out o;
+	static struct cmd_out o;
 
 	(void)state;
-	run(&o, "NETBENCH_INJECT_LEAK=fd", "run", "-p", "10M_40ms", "-d",
+	cmd_run(&o, "NETBENCH_INJECT_LEAK=fd", "run", "-p", "10M_40ms", "-d",
 	    "download", "-n", "1", "--size", "200k", "--fail-env-changed", NULL);
 	if (o.code != 3 || !strstr(o.err, "Warning -- 10M_40ms/tcp/download leaked fd ") ||
 	    !strstr(o.text, "ENV_CHANGED"))
 		fail_msg("expected exit 3 with a leaked fd; got %d\n%s\n%s", o.code,
 			 o.text, o.err);
 	/* Without --fail-env-changed the change is reported, the exit is 0. */
-	run(&o, "NETBENCH_INJECT_LEAK=fd", "run", "-p", "10M_40ms", "-d",
+	cmd_run(&o, "NETBENCH_INJECT_LEAK=fd", "run", "-p", "10M_40ms", "-d",
 	    "download", "-n", "1", "--size", "200k", NULL);
 	assert_int_equal(o.code, 0);
 	assert_non_null(strstr(o.text, "ENV_CHANGED"));
@@ -295,11 +229,11 @@ static void t_env_changed_exit(void **state)
 
 static void t_forever(void **state)
 {
-	static struct out o;
+	static struct cmd_out o;
 
 	(void)state;
 	/* Clean passes repeat until the leak injected in the 3rd case. */
-	run(&o, "NETBENCH_INJECT_LEAK=thread@3", "run", "-p", "10M_40ms", "-P",
+	cmd_run(&o, "NETBENCH_INJECT_LEAK=thread@3", "run", "-p", "10M_40ms", "-P",
 	    "tcp", "-d", "download", "-n", "1", "--size", "100k", "--forever",
 	    "--fail-env-changed", NULL);
 	if (o.code != 3 || !strstr(o.text, "stopped after 3 passes"))

@@ -261,6 +261,32 @@ static void t_merge(void **state)
 	free(e);
 }
 
+/* The largest value since a snapshot: a replicate's worst emulator
+ * lateness, though the case's overall max came earlier. */
+static void t_max_since(void **state)
+{
+	struct nb_hist *h = malloc(sizeof(*h)), *snap = malloc(sizeof(*snap));
+	uint64_t m;
+
+	(void)state;
+	assert_true(h && snap);
+	nb_hist_init(h);
+	nb_hist_add(h, 50000000);           /* 50 ms: an earlier stall */
+	nb_hist_add(h, 200000);
+	memcpy(snap, h, sizeof(*h));
+	assert_int_equal(nb_hist_max_since(h, snap), 0);   /* nothing new */
+	nb_hist_add(h, 300000);
+	nb_hist_add(h, 12000000);           /* 12 ms, below the old max */
+	nb_hist_add(h, 100);
+	m = nb_hist_max_since(h, snap);
+	assert_true(m <= 12000000 && m >= 12000000 - 12000000 / 256);
+	memcpy(snap, h, sizeof(*h));
+	nb_hist_add(h, 70000000);           /* a new overall max: exact */
+	assert_int_equal(nb_hist_max_since(h, snap), 70000000);
+	free(h);
+	free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +297,7 @@ int main(void)
 		cmocka_unit_test(t_exact_summary),
 		cmocka_unit_test(t_quantiles),
 		cmocka_unit_test(t_merge),
+		cmocka_unit_test(t_max_since),
 	};
 
 	return cmocka_run_group_tests_name("histogram", tests, NULL, NULL);
