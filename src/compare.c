@@ -12,6 +12,22 @@
 
 /* --- Student's t ---------------------------------------------------------- */
 
+/* One step of the modified Lentz method with partial numerator aa:
+ * updates c and d and returns the factor of the convergent. */
+static double lentz_step(double aa, double *c, double *d)
+{
+	const double tiny = 1e-300;
+
+	*d = 1 + aa * *d;
+	if (fabs(*d) < tiny)
+		*d = tiny;
+	*c = 1 + aa / *c;
+	if (fabs(*c) < tiny)
+		*c = tiny;
+	*d = 1 / *d;
+	return *d * *c;
+}
+
 /* The continued fraction of I_x(a, b) (Numerical Recipes' betacf), by the
  * modified Lentz method. Converges fast for x < (a + 1) / (a + b + 2); it
  * needs O(sqrt(max(a, b))) terms. */
@@ -26,28 +42,12 @@ static double betacf(double a, double b, double x)
 	d = 1 / d;
 	h = d;
 	for (int m = 1; m <= 100000; m++) {
-		double m2 = 2.0 * m, aa, del;
+		double m2 = 2.0 * m, del;
 
-		/* The even step. */
-		aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-		d = 1 + aa * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + aa / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		h *= d * c;
-		/* The odd step. */
-		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-		d = 1 + aa * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + aa / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		del = d * c;
+		/* The even step, then the odd one. */
+		h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
+		del = lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+				 &c, &d);
 		h *= del;
 		if (fabs(del - 1) < eps)
 			break;

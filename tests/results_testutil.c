@@ -111,3 +111,19 @@ void results_rmdir(const char *dir)
 {
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+char results_dir[64];
+
+int results_dir_setup(void **state)
+{
+	(void)state;
+	results_tmpdir(results_dir, sizeof(results_dir));
+	return 0;
+}
+
+int results_dir_teardown(void **state)
+{
+	(void)state;
+	results_rmdir(results_dir);
+	return 0;
+}

@@ -16,4 +16,10 @@ void results_sample(struct nb_results *r, double base_mbps);
 void results_tmpdir(char *buf, size_t len);
 void results_rmdir(const char *dir);
 
+/* Group setup and teardown: results_dir is a fresh temp directory for the
+ * group's tests, removed with all it holds afterwards. */
+extern char results_dir[64];
+int results_dir_setup(void **state);
+int results_dir_teardown(void **state);
+
 #endif

@@ -20,21 +20,6 @@
 #include "results_testutil.h"
 #include "testutil.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	results_tmpdir(dir, sizeof(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	results_rmdir(dir);
-	return 0;
-}
 
 static void t_bad_input(void **state)
 {
@@ -46,12 +31,12 @@ static void t_bad_input(void **state)
 	cmd_bad(&o, "-o: empty directory name");
 	cmd_run(&o, NULL, "run", "-p", "10M_40ms", "-o", "/proc/self/nb", NULL);
 	cmd_bad(&o, "-o: /proc/self/nb");
-	snprintf(path, sizeof(path), "%s/none.json", dir);
+	snprintf(path, sizeof(path), "%s/none.json", results_dir);
 	cmd_run(&o, NULL, "run", "--compare", path, NULL);
 	cmd_bad(&o, "--compare: ");
 	cmd_run(&o, NULL, "run", "--threshold", "5", NULL);
 	cmd_bad(&o, "--threshold needs --compare BASE");
-	cmd_run(&o, NULL, "run", "--forever", "-o", dir, NULL);
+	cmd_run(&o, NULL, "run", "--forever", "-o", results_dir, NULL);
 	cmd_bad(&o, "--forever");
 	cmd_run(&o, "NETBENCH_TEST_RATE_SCALE=2", "run", NULL);
 	cmd_bad(&o, "NETBENCH_TEST_RATE_SCALE: '2'");
@@ -66,7 +51,7 @@ static void t_output_and_compare(void **state)
 	const struct nb_result_case *c;
 
 	(void)state;
-	snprintf(out, sizeof(out), "%s/base", dir);
+	snprintf(out, sizeof(out), "%s/base", results_dir);
 	cmd_run(&o, NULL, "run", "-p", "10M_40ms", "-P", "h2", "-d", "download",
 		"-n", "3", "--size", "400k", "--seed", "3", "-o", out, NULL);
 	if (o.code != 0)
@@ -92,7 +77,7 @@ static void t_output_and_compare(void **state)
 	nb_results_free(&r);
 
 	/* The same case on a link at half the rate: a regression. */
-	snprintf(slow, sizeof(slow), "%s/slow", dir);
+	snprintf(slow, sizeof(slow), "%s/slow", results_dir);
 	cmd_run(&o, "NETBENCH_TEST_RATE_SCALE=0.5", "run", "-p", "10M_40ms",
 		"-P", "h2", "-d", "download", "-n", "3", "--size", "400k",
 		"--seed", "3", "--no-baseline", "-o", slow, "--compare", out, NULL);
@@ -117,5 +102,6 @@ int main(void)
 	rv = nb_test_require_links("test_cmd_run");
 	if (rv)
 		return rv;
-	return cmocka_run_group_tests_name("cmd_run", tests, setup, teardown);
+	return cmocka_run_group_tests_name("cmd_run", tests, results_dir_setup,
+					  results_dir_teardown);
 }

@@ -16,21 +16,6 @@
 #include "results.h"
 #include "results_testutil.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	results_tmpdir(dir, sizeof(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	results_rmdir(dir);
-	return 0;
-}
 
 static void write_perfherder(struct nb_results *r, const char *path)
 {
@@ -74,7 +59,7 @@ static void t_shape(void **state)
 	(void)state;
 	results_sample(&r, 10);
 	r.cases[2].loss_pct = 0.5;
-	snprintf(path, sizeof(path), "%s/perfherder.json", dir);
+	snprintf(path, sizeof(path), "%s/perfherder.json", results_dir);
 	write_perfherder(&r, path);
 	root = json_load_file(path, 0, &err);
 	assert_non_null(root);
@@ -145,11 +130,11 @@ static void t_schema(void **state)
 
 	(void)state;
 	results_sample(&r, 10);
-	snprintf(path, sizeof(path), "%s/perfherder.json", dir);
+	snprintf(path, sizeof(path), "%s/perfherder.json", results_dir);
 	write_perfherder(&r, path);
 	assert_int_equal(validate(path), 0);
 
-	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.json", results_dir);
 	f = fopen(bad, "w");
 	assert_non_null(f);
 	fputs("{\"framework\": {\"name\": \"mozperftest\"}, \"suites\": [{\"name\":"
@@ -174,5 +159,6 @@ int main(void)
 		cmocka_unit_test(t_schema),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, results_dir_setup,
+					  results_dir_teardown);
 }

@@ -20,7 +20,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -35,6 +34,7 @@
 #include "error.h"
 #include "goodput.h"
 #include "results.h"
+#include "results_testutil.h"
 
 #define CHROMIUM "/usr/bin/chromium"
 #define CHROMIUM_TIMEOUT_S 60
@@ -173,16 +173,6 @@ static void build_sample(void)
 }
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static int rm_entry(const char *p, const struct stat *st, int fl,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)fl;
-	(void)ftw;
-	remove(p);
-	return 0;
-}
 
 /* The whole file, NUL-terminated; its length in *len. */
 static char *slurp(const char *path, size_t *len)
@@ -701,9 +691,7 @@ static int setup(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/nb-report-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
+	results_tmpdir(tmpdir, sizeof(tmpdir));
 	build_sample();
 	snprintf(report, sizeof(report), "%s/report.html", tmpdir);
 	f = fopen(report, "we");
@@ -721,7 +709,7 @@ static int teardown(void **state)
 	(void)state;
 	nb_results_free(&res);
 	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		results_rmdir(tmpdir);
 	return 0;
 }
 

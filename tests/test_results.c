@@ -17,28 +17,13 @@
 #include "results.h"
 #include "results_testutil.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	results_tmpdir(dir, sizeof(dir));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	results_rmdir(dir);
-	return 0;
-}
 
 static void write_file(const char *name, const char *text)
 {
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", results_dir, name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -86,14 +71,14 @@ static void t_json_round_trip(void **state)
 	(void)state;
 	results_sample(&a, 10);
 	a.rate_scale = 0.95;
-	snprintf(path, sizeof(path), "%s/results.json", dir);
+	snprintf(path, sizeof(path), "%s/results.json", results_dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	assert_int_equal(nb_results_write_json(&a, f), 0);
 	fclose(f);
 	/* The file, and the directory holding it. */
 	for (int k = 0; k < 2; k++) {
-		assert_int_equal(nb_results_read_json(k ? dir : path, &b), 0);
+		assert_int_equal(nb_results_read_json(k ? results_dir : path, &b), 0);
 		assert_int_equal(b.schema, NB_RESULTS_SCHEMA);
 		assert_string_equal(b.backend, "userspace");
 		assert_string_equal(b.kernel, a.kernel);
@@ -137,22 +122,22 @@ static void t_json_errors(void **state)
 	char path[128];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/none.json", dir);
+	snprintf(path, sizeof(path), "%s/none.json", results_dir);
 	assert_int_equal(nb_results_read_json(path, &r), -ENOENT);
 	assert_non_null(strstr(nb_lasterr(), "none.json"));
 
 	write_file("garbage.json", "{\"schema\": 1, \"cases\": [");
-	snprintf(path, sizeof(path), "%s/garbage.json", dir);
+	snprintf(path, sizeof(path), "%s/garbage.json", results_dir);
 	assert_int_equal(nb_results_read_json(path, &r), -EINVAL);
 	assert_non_null(strstr(nb_lasterr(), "not JSON"));
 
 	write_file("other.json", "{\"suites\": []}");
-	snprintf(path, sizeof(path), "%s/other.json", dir);
+	snprintf(path, sizeof(path), "%s/other.json", results_dir);
 	assert_int_equal(nb_results_read_json(path, &r), -EINVAL);
 	assert_non_null(strstr(nb_lasterr(), "not a netbench results.json"));
 
 	write_file("newer.json", "{\"schema\": 2, \"cases\": []}");
-	snprintf(path, sizeof(path), "%s/newer.json", dir);
+	snprintf(path, sizeof(path), "%s/newer.json", results_dir);
 	assert_int_equal(nb_results_read_json(path, &r), -EINVAL);
 	assert_non_null(strstr(nb_lasterr(), "schema 2"));
 
@@ -168,7 +153,7 @@ static void t_json_errors(void **state)
 		   " \"rtt_ms\": 40, \"loss_pct\": 0, \"size_bytes\": 1, \"status\": \"ok\","
 		   " \"error\": \"\", \"ceiling_mbps\": 9, \"emu_cpu_s\": 0,"
 		   " \"replicates\": [{\"goodput_mbps\": \"fast\"}]}]}");
-	snprintf(path, sizeof(path), "%s/field.json", dir);
+	snprintf(path, sizeof(path), "%s/field.json", results_dir);
 	assert_int_equal(nb_results_read_json(path, &r), -EINVAL);
 	assert_non_null(strstr(nb_lasterr(),
 			       "case 10M_40ms/h1/upload: replicates[0]: "
@@ -200,7 +185,7 @@ static void t_write_dir(void **state)
 
 	(void)state;
 	results_sample(&r, 10);
-	snprintf(out, sizeof(out), "%s/a/b", dir);
+	snprintf(out, sizeof(out), "%s/a/b", results_dir);
 	assert_int_equal(nb_results_check_dir(out), 0);
 	assert_int_equal(nb_results_write_dir(&r, out), 0);
 	for (size_t i = 0; i < 4; i++) {
@@ -235,5 +220,6 @@ int main(void)
 		cmocka_unit_test(t_write_dir),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, results_dir_setup,
+					  results_dir_teardown);
 }
