@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "tcp_cc.h"
 #include "goodput.h"
 #include "http_target.h"
 #include "interrupt.h"
@@ -95,9 +96,10 @@ static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
 {
 	struct cx *c = ud;
 
-	if (purpose == CURLSOCKTYPE_IPCXN)
-		c->fd = fd;
-	return CURL_SOCKOPT_OK;
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKOPT_OK;
+	c->fd = fd;
+	return nb_tcp_cc_set(fd) ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
 }
 
 /* Every header line; status lines ("HTTP/1.1 100 Continue") tell the

@@ -21,6 +21,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "error.h"
+#include "tcp_cc.h"
 #include "goodput.h"
 #include "http_target.h"
 #include "interrupt.h"
@@ -82,6 +83,9 @@ static int tcp_connect(struct h2c *c)
 	if (c->fd < 0)
 		return nb_fail(-errno, "socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	rv = nb_tcp_cc_set(c->fd);
+	if (rv)
+		return rv;
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) &&
 	    errno != EINPROGRESS)
 		return nb_fail(-errno, "connect to %s:%u: %s", x->server_addr,

@@ -26,6 +26,7 @@
 #include "results.h"
 #include "run_case.h"
 #include "stats.h"
+#include "tcp_cc.h"
 #include "tmproot.h"
 
 #define MAX_SEL 16
@@ -364,12 +365,12 @@ static void describe_link(const struct run_opts *o,
 	if (!strcmp(b->name, "netem"))
 		printf("link: backend netem: htb rate + netem delay/loss in the "
 		       "kernel; loss %g%% each way (netem's own PRNG: --seed "
-		       "does not apply)\n", o->loss);
+		       "does not apply); TCP %s\n", o->loss, NB_TCP_CC);
 	else
 		printf("link: backend %s: htb rate in the kernel + delay/loss "
 		       "in the userspace emulator; loss %g%% each way, "
-		       "seed %llu\n", b->name, o->loss,
-		       (unsigned long long)o->seed);
+		       "seed %llu; TCP %s\n", b->name, o->loss,
+		       (unsigned long long)o->seed, NB_TCP_CC);
 	if (o->rate_scale != 1.0)
 		printf("warning: NETBENCH_TEST_RATE_SCALE: every link is shaped "
 		       "at %g of its profile's rate (a test knob; recorded in "
@@ -380,6 +381,7 @@ static void describe_run(const struct run_opts *o,
 			 const struct nb_link_backend *b, struct nb_results *r)
 {
 	snprintf(r->backend, sizeof(r->backend), "%s", b->name);
+	snprintf(r->tcp_cc, sizeof(r->tcp_cc), "%s", NB_TCP_CC);
 	r->seed = o->seed;
 	r->loss_pct = o->loss;
 	r->replicates = o->replicates;

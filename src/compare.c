@@ -341,6 +341,7 @@ size_t nb_compare_conditions(FILE *out, const struct nb_results *base,
 	char what[48];
 
 	n += cond_str(out, "link backend", base->backend, new->backend);
+	n += cond_str(out, "TCP congestion control", base->tcp_cc, new->tcp_cc);
 	n += cond_num(out, "loss", base->loss_pct, new->loss_pct, "%");
 	n += cond_num(out, "replicates", base->replicates, new->replicates, "");
 	n += cond_num(out, "duration", base->duration_s, new->duration_s, " s");

@@ -8,6 +8,7 @@
 #include "probe.h"
 
 #include "error.h"
+#include "tcp_cc.h"
 #include "netns.h"
 #include "interrupt.h"
 
@@ -487,6 +488,9 @@ int nb_probe_rate(int from_ns, int to_ns, const char *to_addr, uint16_t port,
 		rv = nb_fail(snd, "rate probe: sender socket: %s", strerror(-snd));
 		goto out;
 	}
+	rv = nb_tcp_cc_set(snd);
+	if (rv)
+		goto out;
 	rcv = rate_connect(snd, lst, &sa, len, to_addr);
 	if (rcv < 0) {
 		rv = rcv;

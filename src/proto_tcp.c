@@ -32,6 +32,7 @@
 #include "profile.h"
 #include "proto.h"
 #include "spawn.h"
+#include "tcp_cc.h"
 #include "thread.h"
 
 #define NB_TCP_MSS NB_CEILING_BASELINE_MSS
@@ -245,6 +246,8 @@ static int tcp_socket(const char *addr, uint16_t port, struct sockaddr_in *sa)
 	if (fd < 0)
 		return nb_fail(-errno, "socket: %s", strerror(errno));
 	rv = set_mss(fd);
+	if (!rv)
+		rv = nb_tcp_cc_set(fd);
 	if (rv) {
 		close(fd);
 		return rv;

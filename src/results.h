@@ -84,6 +84,7 @@ struct nb_results {
 	unsigned cpus;
 	char cpu_model[96];
 	char backend[16];          /* link backend: netem | userspace */
+	char tcp_cc[16];           /* TCP congestion control of the link */
 	uint64_t seed;
 	double loss_pct;
 	unsigned replicates;       /* asked for per case */

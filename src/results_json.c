@@ -87,7 +87,7 @@ int nb_results_write_json(const struct nb_results *r, FILE *f)
 		json_array_append_new(cases, case_json(&r->cases[i]));
 	root = json_pack("{s:i, s:{s:s}, s:s,"
 			 " s:{s:s, s:s, s:s, s:I, s:s}, s:o,"
-			 " s:{s:s, s:I, s:o, s:I, s:o, s:I, s:o, s:o, s:o}, s:o}",
+			 " s:{s:s, s:s, s:I, s:o, s:I, s:o, s:I, s:o, s:o, s:o}, s:o}",
 			 "schema", r->schema,
 			 "netbench", "version", r->netbench_version,
 			 "started", r->started,
@@ -95,7 +95,7 @@ int nb_results_write_json(const struct nb_results *r, FILE *f)
 			 "arch", r->machine, "cpus", (json_int_t)r->cpus,
 			 "cpu_model", r->cpu_model,
 			 "libraries", libs ? libs : json_object(),
-			 "run", "backend", r->backend,
+			 "run", "backend", r->backend, "tcp_cc", r->tcp_cc,
 			 "seed", (json_int_t)r->seed,
 			 "loss_pct", num(r->loss_pct),
 			 "replicates", (json_int_t)r->replicates,
@@ -268,6 +268,10 @@ static void read_run(struct reader *rd, json_t *root, struct nb_results *r)
 	}
 	if (run) {
 		get_str(rd, run, "run: ", "backend", r->backend, sizeof(r->backend));
+		/* Added after schema 1 was out: optional. */
+		if (json_is_string(json_object_get(run, "tcp_cc")))
+			get_str(rd, run, "run: ", "tcp_cc", r->tcp_cc,
+				sizeof(r->tcp_cc));
 		r->seed = get_uint(rd, run, "run: ", "seed");
 		r->loss_pct = get_num(rd, run, "run: ", "loss_pct");
 		r->replicates = (unsigned)get_uint(rd, run, "run: ", "replicates");

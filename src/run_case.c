@@ -91,7 +91,9 @@ static void describe(const struct nb_case_spec *spec, const struct nb_case *c,
 static int replicates(struct nb_case *c, const struct nb_run_case_opts *o,
 		      struct nb_result_case *out)
 {
-	unsigned kept = 0, attempts = 0, max = 2 * o->replicates;
+	/* As many extra attempts as replicates, at least 3. */
+	unsigned kept = 0, attempts = 0,
+		 max = o->replicates + (o->replicates > 3 ? o->replicates : 3);
 	struct live l = {.o = o, .of = o->replicates, .size = c->spec.size};
 	int rv = 0;
 
@@ -124,7 +126,13 @@ static int replicates(struct nb_case *c, const struct nb_run_case_opts *o,
 			p->discard_reason, attempts < max ? "repeating it" :
 			"no attempts left");
 	}
-	if (!rv && kept < o->replicates)
+	if (!rv && !kept) {
+		rv = -EAGAIN;
+		snprintf(c->error, sizeof(c->error), "every replicate was "
+			 "discarded: the host stalled the emulator in each of "
+			 "%u attempts", attempts);
+	}
+	else if (!rv && kept < o->replicates)
 		fprintf(o->log, "  %s: only %u of %u replicates kept (%u "
 			"discarded as host stalls)\n", c->name, kept,
 			o->replicates, attempts - kept);

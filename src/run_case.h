@@ -4,7 +4,8 @@
  * A replicate during which the userspace emulator was late by
  * NB_RESULTS_STALL_MS or more (the host stalled it: for that long the
  * link was not the profile) is kept in the results, marked discarded, and
- * repeated, up to as many extra attempts as replicates were asked for.
+ * repeated, up to as many extra attempts as replicates were asked for (at
+ * least 3); a case that keeps none fails, saying so.
  */
 #ifndef NB_RUN_CASE_H
 #define NB_RUN_CASE_H

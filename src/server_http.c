@@ -28,6 +28,7 @@
 #include <gnutls/gnutls.h>
 
 #include "error.h"
+#include "tcp_cc.h"
 #include "interrupt.h"
 #include "server_h1.h"
 #include "server_h2.h"
@@ -439,6 +440,9 @@ static int server_open(struct server *srv, const struct nb_serve_opts *o)
 	if (where)
 		return nb_fail(-errno, "listen on %s:%u: %s: %s", o->addr,
 			       o->port, where, strerror(errno));
+	rv = nb_tcp_cc_set(srv->lfd);
+	if (rv)
+		return rv;
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (srv->epfd < 0 || epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->lfd, &e))
 		return nb_fail(-errno, "epoll: %s", strerror(errno));
