@@ -123,6 +123,29 @@ int nb_welch_test(const double *a, size_t na, const double *b, size_t nb,
 	return 0;
 }
 
+int nb_predict_test(const double *a, size_t na, double x, struct nb_welch *w)
+{
+	struct nb_stats sa;
+	double se;
+
+	if (na < 2)
+		return nb_fail(-EINVAL, "a prediction test needs 2 values "
+			       "(got %zu)", na);
+	nb_stats_compute(a, na, &sa);
+	w->df = (double)(na - 1);
+	se = sa.stdev * sqrt(1 + 1.0 / (double)na);
+	if (se <= 1e-12 * fmax(fabs(sa.mean), fabs(x))) {
+		bool same = fabs(x - sa.mean) <= 1e-12 * fmax(fabs(sa.mean), fabs(x));
+
+		w->t = same ? 0 : copysign(INFINITY, x - sa.mean);
+		w->p = same ? 1 : 0;
+		return 0;
+	}
+	w->t = (x - sa.mean) / se;
+	w->p = nb_t_pvalue(w->t, w->df);
+	return 0;
+}
+
 /* --- one case ------------------------------------------------------------- */
 
 const char *nb_verdict_name(enum nb_verdict v)
@@ -232,11 +255,20 @@ int nb_compare_case(const struct nb_result_case *base,
 	if (bs.n && ns.n && bs.mean > 0)
 		row->change_pct = (ns.mean / bs.mean - 1) * 100;
 	row->verdict = NB_VERDICT_UNCHANGED;
-	if (bs.n < 2 || ns.n < 2) {
+	if (bs.n < 1 || ns.n < 1 || bs.n + ns.n < 3) {
 		snprintf(row->note, sizeof(row->note), "n<2: no test");
 		goto out;
 	}
-	nb_welch_test(bv, bs.n, nv, ns.n, &w);
+	if (bs.n == 1 || ns.n == 1) {
+		/* One replicate left on a side (the others discarded): is it
+		 * within the spread of the other side's? */
+		nb_predict_test(bs.n == 1 ? nv : bv, bs.n == 1 ? ns.n : bs.n,
+				bs.n == 1 ? bv[0] : nv[0], &w);
+		snprintf(row->note, sizeof(row->note), "n=1: tested against "
+			 "the other run's spread");
+	} else {
+		nb_welch_test(bv, bs.n, nv, ns.n, &w);
+	}
 	row->p = w.p;
 	row->significant = w.p < alpha;
 	if (row->significant && row->change_pct < -threshold_pct) {

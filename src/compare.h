@@ -48,6 +48,13 @@ struct nb_welch {
 int nb_welch_test(const double *a, size_t na, const double *b, size_t nb,
 		  struct nb_welch *w);
 
+/* One value x against a sample a of na values: the two-sided p of x
+ * belonging to a's distribution (t = (x - mean) / (s sqrt(1 + 1/na)),
+ * na - 1 degrees of freedom: the prediction interval). Used when
+ * discards leave one replicate on a side. No variance in a: p = 1 if x is
+ * its mean, else 0. Errors: -EINVAL when na < 2. */
+int nb_predict_test(const double *a, size_t na, double x, struct nb_welch *w);
+
 enum nb_verdict {
 	NB_VERDICT_UNCHANGED,
 	NB_VERDICT_REGRESSION,

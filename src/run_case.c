@@ -67,7 +67,7 @@ static int record(const struct nb_case *c, unsigned i, struct nb_result_case *ou
 	if (r->emu_late_max_ms >= NB_RESULTS_STALL_MS) {
 		p->discarded = true;
 		snprintf(p->discard_reason, sizeof(p->discard_reason),
-			 "the emulator was %.1f ms late (host stall)",
+			 "the emulator was %.1f ms late",
 			 r->emu_late_max_ms);
 	}
 	return 0;
@@ -129,12 +129,12 @@ static int replicates(struct nb_case *c, const struct nb_run_case_opts *o,
 	if (!rv && !kept) {
 		rv = -EAGAIN;
 		snprintf(c->error, sizeof(c->error), "every replicate was "
-			 "discarded: the host stalled the emulator in each of "
+			 "discarded: the emulator was late in each of "
 			 "%u attempts", attempts);
 	}
 	else if (!rv && kept < o->replicates)
 		fprintf(o->log, "  %s: only %u of %u replicates kept (%u "
-			"discarded as host stalls)\n", c->name, kept,
+			"discarded: the emulator was late)\n", c->name, kept,
 			o->replicates, attempts - kept);
 	c->on_progress = NULL;
 	return rv;

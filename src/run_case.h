@@ -2,8 +2,9 @@
  * the requested replicates, recorded into an nb_result_case.
  *
  * A replicate during which the userspace emulator was late by
- * NB_RESULTS_STALL_MS or more (the host stalled it: for that long the
- * link was not the profile) is kept in the results, marked discarded, and
+ * NB_RESULTS_STALL_MS or more (a stalled host, or kernel work charged to
+ * its thread, held it up: for that long the link was not the profile) is
+ * kept in the results, marked discarded, and
  * repeated, up to as many extra attempts as replicates were asked for (at
  * least 3); a case that keeps none fails, saying so.
  */

@@ -320,9 +320,12 @@ static void t_missing_failed(void **state)
 
 static void t_few(void **state)
 {
-	/* One kept replicate (the others discarded): no test. */
+	/* One kept replicate (the others discarded): tested against the
+	 * other side's spread (a prediction interval). */
 	const double one[] = {100, -10, -20}, low[] = {50, 51, 50, -1};
+	const double slow[] = {95, -10};
 	struct nb_compare_row row;
+	struct nb_welch w;
 	double v[5];
 
 	(void)state;
@@ -330,12 +333,25 @@ static void t_few(void **state)
 	assert_int_equal(row.new_n, 1);
 	assert_int_equal(row.verdict, NB_VERDICT_UNCHANGED);
 	assert_false(row.significant);
-	assert_true(isnan(row.p));
-	assert_string_equal(row.note, "n<2: no test");
+	assert_true(row.p > 0.5);
+	assert_string_equal(row.note, "n=1: tested against the other run's spread");
 	assert_float_equal(row.change_pct, (100 / 100.04 - 1) * 100, 1e-9);
+	compare_one(base5, 5, slow, 2, &row);
+	assert_int_equal(row.verdict, NB_VERDICT_REGRESSION);
+	assert_true(row.p < 0.001);
 	compare_one(low, 4, base5, 5, &row);
 	assert_int_equal(row.base_n, 3);
 	compare_one(one, 1, low, 3, &row);
+	assert_int_equal(row.verdict, NB_VERDICT_REGRESSION);
+	/* By hand: a = {1, 2, 3}, x = 5: s = 1, se = sqrt(4/3), t = 3 *
+	 * sqrt(3) / 2 = 2.598, df 2: p = 1 - t / sqrt(t^2 + 2) = 0.12169. */
+	assert_int_equal(nb_predict_test((const double[]){1, 2, 3}, 3, 5, &w), 0);
+	assert_float_equal(w.t, 2.598076, 1e-6);
+	assert_float_equal(w.df, 2, 0);
+	assert_float_equal(w.p, 0.12169, 1e-5);
+	assert_int_equal(nb_predict_test(one, 1, 5, &w), -EINVAL);
+	/* One on each side: no test. */
+	compare_one(one, 1, slow, 1, &row);
 	assert_string_equal(row.note, "n<2: no test");
 	/* A discarded replicate does not count: a slow one marked so does
 	 * not make a regression. */
