@@ -42,6 +42,18 @@ static void t_bad_input(void **state)
 	cmd_bad(&o, "NETBENCH_TEST_RATE_SCALE: '2'");
 }
 
+/* A host that stalls the emulator through every attempt leaves a case
+ * without replicates (it fails, saying so): that says nothing of -o or
+ * --compare, so the test skips, as the link checks do. */
+static void skip_if_stalled(const struct cmd_out *o)
+{
+	if (strstr(o->text, "every replicate was discarded")) {
+		printf("skipped: the emulator was late through every attempt "
+		       "(a stalling host)\n%s", o->text);
+		skip();
+	}
+}
+
 static void t_output_and_compare(void **state)
 {
 	static struct cmd_out o;
@@ -54,6 +66,7 @@ static void t_output_and_compare(void **state)
 	snprintf(out, sizeof(out), "%s/base", results_dir);
 	cmd_run(&o, NULL, "run", "-p", "10M_40ms", "-P", "h2", "-d", "download",
 		"-n", "3", "--size", "400k", "--seed", "3", "-o", out, NULL);
+	skip_if_stalled(&o);
 	if (o.code != 0)
 		fail_msg("run -o: exit %d\n%s\n%s", o.code, o.text, o.err);
 	assert_non_null(strstr(o.text, "tcp baseline added"));
@@ -70,7 +83,7 @@ static void t_output_and_compare(void **state)
 	c = nb_results_find(&r, "10M_40ms/h2/download");
 	assert_non_null(c);
 	assert_string_equal(c->status, "ok");
-	assert_int_equal(c->st.n, 3);
+	assert_true(c->st.n >= 1 && c->st.n <= 3);
 	assert_true(c->rep[0].nseries > 0);
 	assert_true(c->baseline_bps > 0);
 	assert_true(c->efficiency > 0.3 && c->efficiency <= 1.0);
@@ -81,6 +94,7 @@ static void t_output_and_compare(void **state)
 	cmd_run(&o, "NETBENCH_TEST_RATE_SCALE=0.5", "run", "-p", "10M_40ms",
 		"-P", "h2", "-d", "download", "-n", "3", "--size", "400k",
 		"--seed", "3", "--no-baseline", "-o", slow, "--compare", out, NULL);
+	skip_if_stalled(&o);
 	if (o.code != 1 || !strstr(o.text, "NETBENCH_TEST_RATE_SCALE") ||
 	    !strstr(o.text, "REGRESSION"))
 		fail_msg("expected exit 1 and a REGRESSION; got %d\n%s\n%s",
