@@ -104,10 +104,11 @@ static void t_list(void **state)
  * applies and the frames it relays in time. On a virtual machine whose
  * host steals its CPU (vmstat's "st" column, up to 49% seen here) the
  * emulator, a SCHED_FIFO thread, is late by 100 ms and more, and those
- * checks fail without a fault of ours. A run during which the emulator
- * was ever STALL_MS late says so in its output: it is retried once, and
- * if the host stalls again the test is skipped with the reason. A failure
- * without a stall always fails. */
+ * checks fail without a fault of ours; shorter stalls of the userspace
+ * probe threads move an RTT median by milliseconds. A failing run is
+ * retried once; if the second fails too it fails the test, unless the
+ * emulator was STALL_MS late in it: then the test is skipped with the
+ * reason. */
 #define STALL_MS 10.0
 
 /* The largest emulator lateness the output reports, in ms (0: none). */
@@ -127,10 +128,11 @@ static double worst_lateness(const struct cmd_out *o)
 #define RUN_LINK(o, ...)                                                     \
 	do {                                                                 \
 		cmd_run(o, NULL, "link", __VA_ARGS__, NULL);                 \
-		if ((o)->code == 0 || worst_lateness(o) < STALL_MS)          \
+		if ((o)->code == 0)                                          \
 			break;                                               \
-		printf("%s(the host stalled: emulator %.1f ms late; "        \
-		       "retrying once)\n", (o)->text, worst_lateness(o));    \
+		printf("%s(a timing check failed, the emulator %.1f ms "     \
+		       "late at worst; retrying once)\n", (o)->text,         \
+		       worst_lateness(o));                                   \
 		cmd_run(o, NULL, "link", __VA_ARGS__, NULL);                 \
 		if ((o)->code != 0 && worst_lateness(o) >= STALL_MS) {       \
 			printf("%sskipped: the host stalled again (emulator " \
