@@ -378,7 +378,9 @@ static void t_rate_shaped(void **state)
 		      r.bps / 1e6, ratio, TCP_CEILING / 1e6,
 		      (unsigned long long)r.bytes, r.seconds,
 		      (unsigned long long)r.total);
-	assert_true(ratio >= 0.93 && ratio <= 1.00);
+	/* cubic fills the link: a window of 2 s can hold htb's burst and a
+	 * timer tick over the rate, so the top is 1.005, not 1. */
+	assert_true(ratio >= 0.93 && ratio <= 1.005);
 	assert_true(r.seconds >= 2.0 && r.seconds < 2.2);
 	assert_int_equal(nb_test_count_fds(), fds);
 }
