@@ -343,19 +343,12 @@ static void print_header(FILE *f)
 		"Mbit/s", "", "", "", "", "CPU s per 100 MB");
 }
 
-/* The live line of a finished case: its own figures (its baseline may
- * come later in the run, so "x tcp" waits for the table). */
+/* The live line of a finished case (nb_run_case derived its figures; its
+ * baseline may come later in the run, so "x tcp" waits for the table). */
 static void print_finished(const struct nb_result_case *c, size_t k, size_t n)
 {
-	struct nb_result_case one = *c;
-	double v[NB_MAX_REPLICATES];
-
-	nb_stats_compute(v, nb_result_case_goodputs(c, v, NB_MAX_REPLICATES),
-			 &one.st);
-	one.efficiency = one.ceiling_bps > 0 ? one.st.mean / one.ceiling_bps : 0;
-	one.baseline_bps = 0;
 	printf("[%*zu/%zu] ", n > 9 ? 2 : 1, k + 1, n);
-	print_row(stdout, &one);
+	print_row(stdout, c);
 	fflush(stdout);
 }
 

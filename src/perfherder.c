@@ -11,6 +11,7 @@
  *                              "replicates": [...], "shouldAlert": true,
  *                              "value": <mean, 3 decimals>}]}]}
  *
+ * The value is the case's mean (nb_results_finish: the kept replicates).
  * One suite per case that produced replicates (failed cases have none and
  * are left out, as the seed leaves out a test without measurements); the
  * tcp cases are there too, as suites "tcp-download" / "tcp-upload": the
@@ -38,17 +39,12 @@ static json_t *suite_json(const struct nb_result_case *c)
 {
 	json_t *reps = json_array(), *subtest, *suite;
 	char suite_name[64], subtest_name[32], loss[32];
-	double sum = 0;
-	size_t n = 0;
 
 	for (size_t i = 0; reps && i < c->nrep; i++) {
 		double v = c->rep[i].goodput_bps / 1e6;
 
-		if (c->rep[i].discarded)
-			continue;
-		json_array_append_new(reps, json_real(isfinite(v) ? v : 0));
-		sum += isfinite(v) ? v : 0;
-		n++;
+		if (!c->rep[i].discarded)
+			json_array_append_new(reps, json_real(isfinite(v) ? v : 0));
 	}
 	snprintf(suite_name, sizeof(suite_name), "%s-%s", c->proto,
 		 nb_dir_name(c->dir));
@@ -62,7 +58,7 @@ static json_t *suite_json(const struct nb_result_case *c)
 			    "unit", "Mbit/s",
 			    "replicates", reps ? reps : json_array(),
 			    "shouldAlert", 1,
-			    "value", n ? round3(sum / (double)n) : 0.0);
+			    "value", isfinite(c->st.mean) ? round3(c->st.mean / 1e6) : 0.0);
 	suite = json_pack("{s:s, s:s, s:[s, s], s:[o]}",
 			  "name", suite_name,
 			  "type", "benchmark",

@@ -149,18 +149,20 @@ size_t nb_result_case_goodputs(const struct nb_result_case *c, double *v,
 	return n;
 }
 
+void nb_result_case_finish(struct nb_result_case *c)
+{
+	double *v = malloc((c->nrep ? c->nrep : 1) * sizeof(*v));
+	size_t n = v ? nb_result_case_goodputs(c, v, c->nrep) : 0;
+
+	nb_stats_compute(v, n, &c->st);
+	free(v);
+	c->efficiency = c->ceiling_bps > 0 && n ? c->st.mean / c->ceiling_bps : 0;
+}
+
 void nb_results_finish(struct nb_results *r)
 {
-	for (size_t i = 0; i < r->ncases; i++) {
-		struct nb_result_case *c = &r->cases[i];
-		double *v = malloc((c->nrep ? c->nrep : 1) * sizeof(*v));
-		size_t n = v ? nb_result_case_goodputs(c, v, c->nrep) : 0;
-
-		nb_stats_compute(v, n, &c->st);
-		free(v);
-		c->efficiency = c->ceiling_bps > 0 && n ?
-					c->st.mean / c->ceiling_bps : 0;
-	}
+	for (size_t i = 0; i < r->ncases; i++)
+		nb_result_case_finish(&r->cases[i]);
 	/* The baseline: the tcp case of the same profile and direction. */
 	for (size_t i = 0; i < r->ncases; i++) {
 		struct nb_result_case *c = &r->cases[i];

@@ -115,6 +115,9 @@ struct nb_result_case *nb_results_add_case(struct nb_results *r);
  * to -1). NULL: out of memory. */
 struct nb_result_rep *nb_result_case_add_rep(struct nb_result_case *c);
 
+/* Derives c's st and efficiency from its kept replicates. */
+void nb_result_case_finish(struct nb_result_case *c);
+
 /* Derives st, efficiency and baseline_bps of every case from its kept
  * replicates (ceiling_bps is set by whoever built the case). */
 void nb_results_finish(struct nb_results *r);

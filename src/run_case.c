@@ -181,6 +181,7 @@ int nb_run_case(const struct nb_case_spec *spec,
 	if (rv)
 		snprintf(out->error, sizeof(out->error), "%s",
 			 c->error[0] ? c->error : strerror(-rv));
+	nb_result_case_finish(out);
 	fx_case_fini(c);
 	free(c);
 	return rv;

@@ -25,7 +25,7 @@ struct nb_run_case_opts {
 };
 
 /* Runs the case of `spec` and fills out (name, conditions, status, error,
- * replicates, ceiling, emulator CPU). Returns 0 when the case ran to the
+ * replicates, ceiling, emulator CPU, statistics, efficiency). Returns 0 when the case ran to the
  * end, else the negative errno of the failure (out->status says FAILED or
  * INTERRUPTED, out->error why). An environment change is not a failure:
  * out->status is ENV_CHANGED. */
