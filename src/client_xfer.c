@@ -187,6 +187,10 @@ int nb_cxfer_check_answer(const struct nb_cxfer *t)
 				       (unsigned long long)x->size);
 		return 0;
 	}
+	if (x->foreign_server && t->status >= 200 && t->status < 300 &&
+	    (t->body_long || nb_http_answer_parse(t->body, t->blen, &bytes, &ok,
+						  NULL, 0)))
+		return 0;   /* not our answer: nothing to check but the count */
 	if ((t->status != 200 && t->status != 422) || t->body_long ||
 	    nb_http_answer_parse(t->body, t->blen, &bytes, &ok, verdict,
 				 sizeof(verdict)))
@@ -207,6 +211,10 @@ void nb_cxfer_result(const struct nb_cxfer *t, double done,
 		     struct nb_xfer_result *r)
 {
 	r->bytes = t->x->size;
+	r->count_only = t->x->dir == NB_UPLOAD && t->x->foreign_server &&
+			(t->body_long || nb_http_answer_parse(t->body, t->blen,
+							      &(uint64_t){0},
+							      &(bool){0}, NULL, 0));
 	if (t->x->dir == NB_DOWNLOAD && t->x->size)
 		r->seconds = t->t_end - t->t0;
 	else

@@ -76,7 +76,8 @@ long nb_cxfer_give(struct nb_cxfer *t, uint8_t *buf, size_t len, double now);
 void nb_cxfer_keep_body(struct nb_cxfer *t, const void *p, size_t len);
 
 /* Checks what the server answered: a download got status 200 and every
- * byte; an upload got our answer, verdict ok, with the whole count.
+ * byte; an upload got our answer, verdict ok, with the whole count (or,
+ * from a foreign server, any 2xx answer).
  * Errors: -EPROTO (other status, short, not our answer, wrong count),
  * -EBADMSG (the server found a mismatch). */
 int nb_cxfer_check_answer(const struct nb_cxfer *t);

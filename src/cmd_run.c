@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "compare.h"
 #include "error.h"
+#include "ext.h"
 #include "fx_case.h"
 #include "interrupt.h"
 #include "link.h"
@@ -51,6 +52,9 @@ struct run_opts {
 	const char *compare;      /* --compare BASE */
 	double threshold;         /* --threshold PCT */
 	double rate_scale;        /* $NETBENCH_TEST_RATE_SCALE, 1 */
+	/* --server, --client: another program at that end (ext.h). */
+	struct nb_ext_choice server, client;
+	bool baseline_added;      /* tcp added as the baseline: ours */
 };
 
 struct tally {
@@ -111,7 +115,8 @@ static int parse_list(const char *opt, const char *arg, struct run_opts *o, int 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_LOSS = 256, O_DURATION, O_SIZE, O_EMU, O_SEED, O_FEC, O_NOFEC,
-	       O_FOREVER, O_COMPARE, O_THRESHOLD, O_NOBASE };
+	       O_FOREVER, O_COMPARE, O_THRESHOLD, O_NOBASE,
+	       O_SERVER, O_CLIENT };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"network_type", required_argument, NULL, 'p'},
@@ -131,6 +136,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{"compare", required_argument, NULL, O_COMPARE},
 		{"threshold", required_argument, NULL, O_THRESHOLD},
 		{"no-baseline", no_argument, NULL, O_NOBASE},
+		{"server", required_argument, NULL, O_SERVER},
+		{"client", required_argument, NULL, O_CLIENT},
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long long n;
@@ -199,6 +206,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case O_NOBASE:
 			o->no_baseline = true;
 			break;
+		case O_SERVER:
+		case O_CLIENT:
+			if (nb_ext_parse(c == O_SERVER ? NB_EXT_SERVER : NB_EXT_CLIENT,
+					 optarg, c == O_SERVER ? &o->server
+							       : &o->client))
+				return -EINVAL;
+			break;
 		case ':':
 			return nb_fail(-EINVAL, "option %s needs a value",
 				       argv[optind - 1]);
@@ -215,6 +229,28 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		return nb_fail(-EINVAL, "--emulator: %s", nb_lasterr());
 	if (have_threshold && !o->compare)
 		return nb_fail(-EINVAL, "--threshold needs --compare BASE");
+	if (o->nprotos && (o->server.ext || o->client.ext)) {
+		for (size_t i = 0; i < o->nprotos; i++) {
+			int rv = nb_ext_check(&o->server, &o->client, o->protos[i]);
+
+			if (rv == -EINVAL)
+				return rv;
+		}
+	}
+	if (nb_ext_check(&o->server, &o->client, NULL) == -EINVAL)
+		return -EINVAL;
+	if (o->server.ext || o->client.ext) {
+		size_t common = 0;
+
+		for (size_t i = 0; i < nb_proto_count(); i++)
+			common += nb_ext_check(&o->server, &o->client,
+					       nb_proto_at(i)) != -EINVAL;
+		if (!common)
+			return nb_fail(-EINVAL, "--server %s and --client %s "
+				       "have no protocol in common",
+				       nb_ext_label(&o->server),
+				       nb_ext_label(&o->client));
+	}
 	if (o->forever && (o->out_dir || o->compare))
 		return nb_fail(-EINVAL, "--forever runs until something fails: "
 			       "it writes no results (-o) and compares nothing "
@@ -243,8 +279,12 @@ static void defaults(struct run_opts *o)
 			o->profiles[o->nprofiles++] = nb_profile_at(i);
 	}
 	if (!o->nprotos) {
-		for (size_t i = 0; i < nb_proto_count(); i++)
-			o->protos[o->nprotos++] = nb_proto_at(i);
+		/* Those both ends do. */
+		for (size_t i = 0; i < nb_proto_count(); i++) {
+			if (nb_ext_check(&o->server, &o->client,
+					 nb_proto_at(i)) != -EINVAL)
+				o->protos[o->nprotos++] = nb_proto_at(i);
+		}
 	}
 	/* The baseline first, as the seed ran iperf3 first (and then, unlike
 	 * the seed, it is reported). */
@@ -258,6 +298,7 @@ static void defaults(struct run_opts *o)
 				o->nprotos * sizeof(o->protos[0]));
 			o->protos[0] = &nb_proto_tcp;
 			o->nprotos++;
+			o->baseline_added = true;
 			printf("tcp baseline added to every profile (--no-baseline "
 			       "to leave it out)\n");
 		}
@@ -295,6 +336,9 @@ static void cpu_per_100mb(const struct nb_result_case *c, struct cpu_figures *f)
 	f->emu = all >= 0 && all_bytes ? all * 1e8 / (double)all_bytes : -1;
 }
 
+/* The case column: wider when case names carry their ends. */
+static int name_w = 26;
+
 static bool case_ok(const struct nb_result_case *c)
 {
 	return !strcmp(c->status, "ok") || !strcmp(c->status, "ENV_CHANGED");
@@ -305,13 +349,13 @@ static void print_row(FILE *f, const struct nb_result_case *c)
 	struct cpu_figures cpu;
 
 	if (!case_ok(c) || !c->st.n) {
-		fprintf(f, "%-26s %10s %10s %7s %6s %3s %6s %7s %7s %7s  %s%s%s\n",
-			c->name, "-", "-", "-", "-", "0", "-", "-", "-", "-",
+		fprintf(f, "%-*s %10s %10s %7s %6s %3s %6s %7s %7s %7s  %s%s%s\n",
+			name_w, c->name, "-", "-", "-", "-", "0", "-", "-", "-", "-",
 			c->status, c->error[0] ? ": " : "", c->error);
 		return;
 	}
 	cpu_per_100mb(c, &cpu);
-	fprintf(f, "%-26s %10.3f", c->name, c->st.mean / 1e6);
+	fprintf(f, "%-*s %10.3f", name_w, c->name, c->st.mean / 1e6);
 	if (c->ceiling_bps > 0)
 		fprintf(f, " %10.3f %6.1f%%", c->ceiling_bps / 1e6,
 			100.0 * c->efficiency);
@@ -336,10 +380,10 @@ static void print_row(FILE *f, const struct nb_result_case *c)
 
 static void print_header(FILE *f)
 {
-	fprintf(f, "%-26s %10s %10s %7s %6s %3s %6s %7s %7s %7s  %s\n", "case",
+	fprintf(f, "%-*s %10s %10s %7s %6s %3s %6s %7s %7s %7s  %s\n", name_w, "case",
 		"goodput", "ceiling", "eff", "cv", "n", "x tcp", "cl.cpu",
 		"sv.cpu", "emu.cpu", "status");
-	fprintf(f, "%-26s %10s %10s %7s %6s %3s %6s %23s\n", "", "Mbit/s",
+	fprintf(f, "%-*s %10s %10s %7s %6s %3s %6s %23s\n", name_w, "", "Mbit/s",
 		"Mbit/s", "", "", "", "", "CPU s per 100 MB");
 }
 
@@ -416,6 +460,11 @@ static void run_pass(const struct run_opts *o, const char *inject_kind,
 			t->failed++;
 			nb_errorf("run: out of memory");
 			return;
+		}
+		/* The baseline added to the selection is ours, end to end. */
+		if (!(o->baseline_added && spec.proto == &nb_proto_tcp)) {
+			spec.server_ext = o->server;
+			spec.client_ext = o->client;
 		}
 		if (inject_kind[0] && ++*seq == inject_at)
 			spec.inject_leak = inject_kind;
@@ -522,12 +571,18 @@ int nb_cmd_run(int argc, char **argv)
 		nb_errorf("run: nothing ran: %s", nb_lasterr());
 		goto out;
 	}
+	if (nb_ext_check(&o.server, &o.client, NULL) == -ENOENT) {
+		nb_errorf("run: nothing ran: %s", nb_lasterr());
+		goto out;
+	}
 	backend = nb_link_backend_find(o.emulator);
 	if (!backend || backend->probe() < 0) {
 		nb_errorf("run: nothing ran: %s", nb_lasterr());
 		goto out;
 	}
 	ncases = o.nprofiles * o.nprotos * o.ndirs;
+	if (o.server.ext || o.client.ext)
+		name_w = 48;
 	describe_link(&o, backend);
 	printf("%zu case%s, %u replicate%s each, %s\n", ncases,
 	       ncases > 1 ? "s" : "", o.replicates,

@@ -1,13 +1,21 @@
 /* netbench: `netbench serve --proto PROTO --listen ADDR:PORT [--ready-fd FD]
- *                          [--cert PEM --key PEM] [--cc ALGO]`
+ *                          [--cert PEM --key PEM] [--cc ALGO]
+ *                          [--results-file PATH]`
  *
  * The server a case starts in its server namespace. It says "READY\n" on
  * the readiness fd once it listens, and exits 0 on SIGTERM or SIGINT. The
  * TLS protocols use certs/server.pem and server.key unless --cert/--key.
- * --cc chooses h3's congestion control: cubic (default), reno, bbr, bbr2. */
+ * --cc chooses h3's congestion control: cubic (default), reno, bbr, bbr2.
+ * --results-file (h1, h2, h3) is where POST /result bodies and the records
+ * of uploads go (http_target.h), opened at start in append mode (created
+ * if need be); a file that cannot be opened is a usage error (exit 2). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -25,14 +33,15 @@ int nb_cmd_serve(int argc, char **argv)
 		{"cert", required_argument, NULL, 'c'},
 		{"key", required_argument, NULL, 'k'},
 		{"cc", required_argument, NULL, 'C'},
+		{"results-file", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
-	struct nb_serve_opts so = {.ready_fd = -1};
+	struct nb_serve_opts so = {.ready_fd = -1, .results_fd = -1};
 	const struct nb_proto *proto = NULL;
 	char addr[64] = "";
 	unsigned long long fd;
 	ngtcp2_cc_algo cc;
-	int c;
+	int c, rv;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":P:l:", opts, NULL)) != -1) {
@@ -63,6 +72,9 @@ int nb_cmd_serve(int argc, char **argv)
 				goto bad;
 			so.cc = optarg;
 			break;
+		case 'R':
+			so.results_file = optarg;
+			break;
 		case ':':
 			nb_errorf("serve: option %s needs a value", argv[optind - 1]);
 			return NB_EXIT_USAGE;
@@ -88,16 +100,32 @@ int nb_cmd_serve(int argc, char **argv)
 		nb_errorf("serve: --cc applies to --proto h3 only");
 		return NB_EXIT_USAGE;
 	}
+	if (so.results_file && proto == &nb_proto_tcp) {
+		nb_errorf("serve: --results-file applies to h1, h2 and h3");
+		return NB_EXIT_USAGE;
+	}
 	so.addr = addr;
+	if (so.results_file) {
+		so.results_fd = open(so.results_file, O_WRONLY | O_APPEND |
+				     O_CREAT | O_CLOEXEC, 0644);
+		if (so.results_fd < 0) {
+			nb_errorf("serve: --results-file %s: %s",
+				  so.results_file, strerror(errno));
+			return NB_EXIT_USAGE;
+		}
+	}
 	if (nb_interrupt_install()) {
 		nb_errorf("serve: cannot install signal handlers");
-		return NB_EXIT_FAIL;
-	}
-	if (proto->serve(&so)) {
+		rv = NB_EXIT_FAIL;
+	} else if (proto->serve(&so)) {
 		nb_errorf("serve: %s", nb_lasterr());
-		return NB_EXIT_FAIL;
+		rv = NB_EXIT_FAIL;
+	} else {
+		rv = NB_EXIT_OK;
 	}
-	return NB_EXIT_OK;
+	if (so.results_fd >= 0)
+		close(so.results_fd);
+	return rv;
 bad:
 	nb_errorf("serve: %s", nb_lasterr());
 	return NB_EXIT_USAGE;

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "payload.h"
@@ -11,6 +12,15 @@ void nb_http_req_init(struct nb_http_req *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->bad = UINT64_MAX;
+	r->results_fd = -1;
+}
+
+void nb_http_req_free(struct nb_http_req *r)
+{
+	free(r->page);
+	free(r->post);
+	r->page = r->post = NULL;
+	r->body = NULL;
 }
 
 void nb_http_req_field(struct nb_http_req *r, enum nb_http_field f,
@@ -43,13 +53,44 @@ int nb_http_req_route(struct nb_http_req *r)
 	if (!r->routed) {
 		nb_http_route(r->method, r->mlen, r->path, r->plen, &r->t);
 		r->routed = true;
+		/* A result without a results file gets its 404 at its end,
+		 * as any other error (its body only counted): refused at
+		 * once, a short body would rather be read than reset. */
+		if (r->t.route == NB_ROUTE_RESULT) {
+			nb_http_result_admit(&r->t, r->results_fd,
+					     r->has_length, r->length);
+			if (r->t.route == NB_ROUTE_ERROR && r->t.status == 413)
+				return 413;
+		}
 	}
 	return r->t.route == NB_ROUTE_UPLOAD && r->has_length &&
 	       r->length > NB_HTTP_MAX_SIZE ? 413 : 0;
 }
 
+/* A result's body bytes, kept. Returns 0, or the status refusing it:
+ * 413 (too long) or 503 (out of memory). */
+static int result_body(struct nb_http_req *r, const uint8_t *p, size_t len)
+{
+	if (len > NB_HTTP_RESULT_MAX - r->got) {
+		nb_http_refuse(&r->t, 413, "too large: a result is at most "
+			       "4096 bytes\n");
+		return 413;
+	}
+	if (!r->post)
+		r->post = malloc(NB_HTTP_RESULT_MAX);
+	if (!r->post) {
+		nb_http_refuse(&r->t, 503, NULL);
+		return 503;
+	}
+	memcpy(r->post + r->got, p, len);
+	r->got += len;
+	return 0;
+}
+
 int nb_http_req_body(struct nb_http_req *r, const uint8_t *p, size_t len)
 {
+	if (r->t.route == NB_ROUTE_RESULT)
+		return result_body(r, p, len);
 	if (r->t.route == NB_ROUTE_UPLOAD && r->bad == UINT64_MAX)
 		nb_payload_check(p, r->got, len, &r->bad);
 	r->got += len;
@@ -61,12 +102,21 @@ uint64_t nb_http_req_respond(struct nb_http_req *r, int status,
 			     struct nb_http_head *h)
 {
 	if (status) {
-		r->t.route = NB_ROUTE_ERROR;
-		r->t.status = status;
+		/* Keeps the reason of a refusal made by route or body. */
+		if (r->t.route != NB_ROUTE_ERROR || r->t.status != status)
+			nb_http_refuse(&r->t, status, NULL);
+	} else if (r->t.route == NB_ROUTE_RESULT) {
+		nb_http_result_take(&r->t, r->results_fd, r->post,
+				    (size_t)r->got);
 	}
 	r->responded = true;
 	r->size = nb_http_respond(&r->t, r->got, r->bad, h, r->answer);
 	r->small = h->small;
+	r->page = h->page;
+	r->body = r->page ? r->page : r->answer;
+	if (!status && r->t.route == NB_ROUTE_UPLOAD)
+		nb_http_upload_record(r->results_fd, r->answer,
+				      (size_t)r->size);
 	return r->size;
 }
 

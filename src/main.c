@@ -14,6 +14,8 @@ static const char usage[] =
 	"       [--duration S | --size BYTES] [--emulator auto|netem|userspace]\n"
 	"       [--seed N] [--fail-env-changed] [--forever] [--no-baseline]\n"
 	"       [-o DIR] [--compare BASE [--threshold PCT]]\n"
+	"       [--server netbench|caddy|nghttpd|gtlsserver|iperf3|cmd:TEMPLATE]\n"
+	"       [--client netbench|curl|gtlsclient|chromium|iperf3|cmd:TEMPLATE]\n"
 	"  serve --proto PROTO --listen ADDR:PORT [--ready-fd FD] [--cert PEM --key PEM]\n"
 	"        [--cc cubic|reno|bbr|bbr2]\n"
 	"  link -p PROFILE [--loss PCT] [--emulator auto|netem|userspace] [--seed N]\n"

@@ -92,10 +92,44 @@ static int udp_port_bound(int nsfd, const struct sockaddr_storage *sa,
 	return rv;
 }
 
-static int spawn_and_wait(struct nb_undo *u, struct nb_child *c, int nsfd,
-			  char *const argv[], const char *addr, uint16_t port,
-			  int ready_ms, bool udp)
+/* Whether a TCP socket listens on port in the namespace, from
+ * /proc/thread-self/net/tcp read inside it: no connection is made (iperf3
+ * takes any connection for a test's control connection). Returns 1, 0 or
+ * negative errno. */
+static int tcp_listening(int nsfd, uint16_t port)
 {
+	char line[256], want[8];
+	int saved, rv;
+	FILE *f;
+
+	rv = nb_netns_enter(nsfd, &saved);
+	if (rv)
+		return rv;
+	f = fopen("/proc/thread-self/net/tcp", "re");
+	nb_netns_leave(saved);
+	if (!f)
+		return nb_fail(-errno, "reading the namespace's TCP sockets: %s",
+			       strerror(errno));
+	snprintf(want, sizeof(want), ":%04X", port);
+	rv = 0;
+	while (!rv && fgets(line, sizeof(line), f)) {
+		char local[64], remote[64], st[8];
+
+		if (sscanf(line, "%*s %63s %63s %7s", local, remote, st) == 3 &&
+		    !strcmp(st, "0A") && strstr(local, want) &&
+		    !strcmp(strstr(local, want), want))
+			rv = 1;
+	}
+	fclose(f);
+	return rv;
+}
+
+int nb_peer_spawn_out(struct nb_undo *u, struct nb_child *c, int nsfd,
+		      char *const argv[], const char *addr, uint16_t port,
+		      int ready_ms, enum nb_peer_ready ready, int out_fd)
+{
+	bool udp = ready == NB_PEER_UDP_BOUND;
+
 	char exe[4096];
 	char *const *args = argv;
 	char *copy[64];
@@ -118,7 +152,7 @@ static int spawn_and_wait(struct nb_undo *u, struct nb_child *c, int nsfd,
 	memcpy(copy, argv, (n + 1) * sizeof(*copy));
 	copy[0] = exe;
 	args = copy;
-	rv = nb_spawn(u, c, nsfd, args, 0);
+	rv = nb_spawn_out(u, c, nsfd, args, 0, out_fd);
 	if (rv)
 		return rv;
 	for (;;) {
@@ -129,8 +163,9 @@ static int spawn_and_wait(struct nb_undo *u, struct nb_child *c, int nsfd,
 				     c->status);
 			break;
 		}
-		rv = udp ? udp_port_bound(nsfd, &sa, salen)
-			 : port_open(nsfd, &sa, salen);
+		rv = ready == NB_PEER_UDP_BOUND ? udp_port_bound(nsfd, &sa, salen) :
+		     ready == NB_PEER_TCP_LISTENING ? tcp_listening(nsfd, port) :
+		     port_open(nsfd, &sa, salen);
 		if (rv == 1)
 			return 0;
 		if (rv < 0)
@@ -156,12 +191,14 @@ int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
 		  char *const argv[], const char *addr, uint16_t port,
 		  int ready_ms)
 {
-	return spawn_and_wait(u, c, nsfd, argv, addr, port, ready_ms, false);
+	return nb_peer_spawn_out(u, c, nsfd, argv, addr, port, ready_ms,
+				 NB_PEER_TCP_ACCEPTS, -1);
 }
 
 int nb_peer_spawn_udp(struct nb_undo *u, struct nb_child *c, int nsfd,
 		      char *const argv[], const char *addr, uint16_t port,
 		      int ready_ms)
 {
-	return spawn_and_wait(u, c, nsfd, argv, addr, port, ready_ms, true);
+	return nb_peer_spawn_out(u, c, nsfd, argv, addr, port, ready_ms,
+				 NB_PEER_UDP_BOUND, -1);
 }

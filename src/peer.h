@@ -4,6 +4,7 @@
 #ifndef NB_PEER_H
 #define NB_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,19 @@ int nb_peer_spawn(struct nb_undo *u, struct nb_child *c, int nsfd,
 int nb_peer_spawn_udp(struct nb_undo *u, struct nb_child *c, int nsfd,
 		      char *const argv[], const char *addr, uint16_t port,
 		      int ready_ms);
+
+/* When a peer counts as ready. */
+enum nb_peer_ready {
+	NB_PEER_TCP_ACCEPTS,     /* a connection to it is accepted */
+	NB_PEER_TCP_LISTENING,   /* it listens (seen in /proc, no connection) */
+	NB_PEER_UDP_BOUND,       /* its UDP port is bound */
+};
+
+/* The two above in one, with the peer's stdout and stderr on out_fd (-1:
+ * the runner's). Errors as nb_peer_spawn. */
+int nb_peer_spawn_out(struct nb_undo *u, struct nb_child *c, int nsfd,
+		      char *const argv[], const char *addr, uint16_t port,
+		      int ready_ms, enum nb_peer_ready ready, int out_fd);
 
 /* The full path of a program found in PATH into buf, or -ENOENT. */
 int nb_peer_which(const char *name, char *buf, size_t len);

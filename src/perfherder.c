@@ -37,7 +37,7 @@ static double round3(double v)
 
 static json_t *suite_json(const struct nb_result_case *c)
 {
-	json_t *reps = json_array(), *subtest, *suite;
+	json_t *reps = json_array(), *subtest, *suite, *opts;
 	char suite_name[64], subtest_name[32], loss[32];
 
 	for (size_t i = 0; reps && i < c->nrep; i++) {
@@ -59,10 +59,16 @@ static json_t *suite_json(const struct nb_result_case *c)
 			    "replicates", reps ? reps : json_array(),
 			    "shouldAlert", 1,
 			    "value", isfinite(c->st.mean) ? round3(c->st.mean / 1e6) : 0.0);
-	suite = json_pack("{s:s, s:s, s:[s, s], s:[o]}",
+	opts = json_pack("[s, s]", c->profile, loss);
+	/* Another implementation at an end is another series. */
+	if (opts && strcmp(c->server, "netbench"))
+		json_array_append_new(opts, json_sprintf("server-%s", c->server));
+	if (opts && strcmp(c->client, "netbench"))
+		json_array_append_new(opts, json_sprintf("client-%s", c->client));
+	suite = json_pack("{s:s, s:s, s:o, s:[o]}",
 			  "name", suite_name,
 			  "type", "benchmark",
-			  "extraOptions", c->profile, loss,
+			  "extraOptions", opts,
 			  "subtests", subtest);
 	return suite;
 }

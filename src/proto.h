@@ -30,6 +30,11 @@ struct nb_serve_opts {
 	const char *cert;      /* TLS: PEM chain, NULL = certs/server.pem */
 	const char *key;       /* TLS: PEM key, NULL = certs/server.key */
 	const char *cc;        /* QUIC congestion control, NULL = cubic */
+	/* Where POST /result bodies go (http_target.h): NULL = nowhere
+	 * (404); else results_fd is that file, opened by the caller
+	 * (O_WRONLY | O_APPEND), and stays the caller's to close. */
+	const char *results_file;
+	int results_fd;
 };
 
 struct nb_xfer {
@@ -45,12 +50,16 @@ struct nb_xfer {
 	/* Fault injection: after this many body bytes the client drops the
 	 * connection and the transfer fails with -ECONNABORTED. 0 = never. */
 	uint64_t abort_after;
+	/* The server is not ours (ext.h): an upload's 2xx answer that is not
+	 * our JSON answer is accepted, and only the count stands. */
+	bool foreign_server;
 };
 
 struct nb_xfer_result {
 	uint64_t bytes;        /* payload bytes moved and verified */
 	double seconds;        /* per DESIGN §5 */
 	double client_cpu_s;   /* CPU of the client thread during the transfer */
+	bool count_only;       /* a foreign server's answer: bytes unchecked */
 };
 
 struct nb_proto {

@@ -120,6 +120,10 @@ struct nb_result_case *nb_results_add_case(struct nb_results *r)
 	c = &r->cases[r->ncases++];
 	memset(c, 0, sizeof(*c));
 	c->emu_cpu_s = -1;
+	snprintf(c->server, sizeof(c->server), "netbench");
+	snprintf(c->client, sizeof(c->client), "netbench");
+	snprintf(c->timing, sizeof(c->timing), "internal");
+	snprintf(c->verify, sizeof(c->verify), "payload");
 	snprintf(c->status, sizeof(c->status), "ok");
 	return c;
 }
@@ -163,7 +167,7 @@ void nb_results_finish(struct nb_results *r)
 {
 	for (size_t i = 0; i < r->ncases; i++)
 		nb_result_case_finish(&r->cases[i]);
-	/* The baseline: the tcp case of the same profile and direction. */
+	/* The baseline: our tcp case of the same profile and direction. */
 	for (size_t i = 0; i < r->ncases; i++) {
 		struct nb_result_case *c = &r->cases[i];
 
@@ -172,6 +176,8 @@ void nb_results_finish(struct nb_results *r)
 			const struct nb_result_case *b = &r->cases[j];
 
 			if (!strcmp(b->proto, "tcp") && b->dir == c->dir &&
+			    !strcmp(b->server, "netbench") &&
+			    !strcmp(b->client, "netbench") &&
 			    !strcmp(b->profile, c->profile) && b->st.n)
 				c->baseline_bps = b->st.mean;
 		}

@@ -48,9 +48,16 @@ struct nb_result_rep {
 };
 
 struct nb_result_case {
-	char name[96];             /* <profile>/<proto>/<dir> */
+	char name[96];             /* <profile>/<proto>/<dir>[/<client>-to-<server>] */
 	char profile[32];
 	char proto[16];
+	/* The ends (ext.h): "netbench", a recipe's name or "cmd"; how the
+	 * transfers were timed and checked; the protocol the browser's page
+	 * says it used ("" for the others). */
+	char server[16], client[16];
+	char timing[12];           /* internal, own, page, wall */
+	char verify[12];           /* payload, count */
+	char client_protocol[16];
 	enum nb_dir dir;
 	uint64_t rate_bps;         /* the profile's, 0 = unthrottled */
 	uint32_t rtt_ms;

@@ -49,10 +49,14 @@ static json_t *case_json(const struct nb_result_case *c)
 
 	for (size_t i = 0; reps && i < c->nrep; i++)
 		json_array_append_new(reps, rep_json(&c->rep[i]));
-	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:s, s:s,"
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+		      " s:I, s:I, s:o, s:I, s:s, s:s,"
 		      " s:o, s:o, s:o, s:o,"
 		      " s:{s:I, s:o, s:o, s:o, s:o, s:o, s:o}, s:o}",
 		      "name", c->name, "profile", c->profile, "proto", c->proto,
+		      "server", c->server, "client", c->client,
+		      "timing", c->timing, "verify", c->verify,
+		      "client_protocol", c->client_protocol,
 		      "direction", nb_dir_name(c->dir),
 		      "rate_bps", (json_int_t)c->rate_bps,
 		      "rtt_ms", (json_int_t)c->rtt_ms,
@@ -162,6 +166,26 @@ static void get_str(struct reader *rd, json_t *o, const char *where,
 	snprintf(buf, len, "%s", v ? json_string_value(v) : "");
 }
 
+/* The ends of a case: optional (results written before they existed
+ * had only netbench's own). */
+static void opt_str(json_t *o, const char *key, char *buf, size_t len,
+		    const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	snprintf(buf, len, "%s", v ? v : dflt);
+}
+
+static void ends_json(json_t *o, struct nb_result_case *c)
+{
+	opt_str(o, "server", c->server, sizeof(c->server), "netbench");
+	opt_str(o, "client", c->client, sizeof(c->client), "netbench");
+	opt_str(o, "timing", c->timing, sizeof(c->timing), "internal");
+	opt_str(o, "verify", c->verify, sizeof(c->verify), "payload");
+	opt_str(o, "client_protocol", c->client_protocol,
+		sizeof(c->client_protocol), "");
+}
+
 static int read_rep(struct reader *rd, json_t *o, const char *where,
 		    struct nb_result_case *c)
 {
@@ -217,6 +241,7 @@ static int read_case(struct reader *rd, json_t *o, size_t idx,
 	snprintf(where, sizeof(where), "case %s: ", c->name);
 	get_str(rd, o, where, "profile", c->profile, sizeof(c->profile));
 	get_str(rd, o, where, "proto", c->proto, sizeof(c->proto));
+	ends_json(o, c);
 	get_str(rd, o, where, "direction", dir, sizeof(dir));
 	if (!rd->rv && nb_dir_parse(dir, &c->dir))
 		rd->rv = nb_fail(-EINVAL, "%s: %s\"direction\" is '%s'", rd->path,

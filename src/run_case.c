@@ -85,6 +85,21 @@ static void describe(const struct nb_case_spec *spec, const struct nb_case *c,
 	out->loss_pct = spec->loss_pct;
 	out->size = spec->size;
 	out->ceiling_bps = spec->proto->ceiling_bps(spec->profile, spec->dir);
+	snprintf(out->server, sizeof(out->server), "%s",
+		 nb_ext_label(&spec->server_ext));
+	snprintf(out->client, sizeof(out->client), "%s",
+		 nb_ext_label(&spec->client_ext));
+}
+
+/* How the case's transfers were timed and checked (known once one ran). */
+static void describe_ends(const struct nb_case *c, struct nb_result_case *out)
+{
+	snprintf(out->timing, sizeof(out->timing), "%s",
+		 nb_ext_timing_name(c->timing));
+	snprintf(out->verify, sizeof(out->verify), "%s",
+		 nb_ext_verify_name(c->verify));
+	snprintf(out->client_protocol, sizeof(out->client_protocol), "%s",
+		 c->client_protocol);
 }
 
 /* The replicates: each recorded as it finishes; a stalled one repeated. */
@@ -157,6 +172,7 @@ int nb_run_case(const struct nb_case_spec *spec,
 	rv = fx_case_setup(&state);
 	if (rv == 0) {
 		rv = replicates(c, o, out);
+		describe_ends(c, out);
 		fx_case_teardown(&state);
 		out->emu_cpu_s = c->emulated ? c->emu_cpu_s : -1;
 		if (c->emu_ring_drops[0] + c->emu_ring_drops[1])

@@ -2,21 +2,24 @@
  * server_h1.h).
  *
  * States: HEAD (read and parse a request head) -> BODY (an upload: read and
- * verify Content-Length bytes) -> SEND (the response: a head, a short body
- * and/or generated payload) -> HEAD again, or DONE when the connection is to
- * close. SEND also carries "100 Continue" between HEAD and BODY.
+ * verify Content-Length bytes; a result: keep them) -> SEND (the response:
+ * a head, a short body and/or generated payload) -> HEAD again, or DONE
+ * when the connection is to close. SEND also carries "100 Continue"
+ * between HEAD and BODY.
  *
  * Output goes to gnutls one record at a time: the response head and the
  * first payload bytes share the first record, every other record is full
  * (16384 bytes), generated into the scratch buffer just before it is
  * encrypted. When gnutls says GNUTLS_E_AGAIN it holds that record, encrypted;
  * gnutls_record_send(NULL, 0) finishes it later and returns its size, so the
- * plaintext is not kept.
+ * plaintext is not kept. A response too long for the `out` buffer (a
+ * page) is queued in a buffer of its own, freed once it is sent.
  */
 #include "server_h1.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +40,7 @@ enum state { ST_HEAD, ST_BODY, ST_SEND, ST_DONE };
 
 struct nb_h1 {
 	gnutls_session_t tls;
+	int results_fd;              /* POST /result: -1, none */
 	uint8_t *scratch;
 	size_t scratch_len;
 	size_t record;               /* plaintext bytes per record */
@@ -49,11 +53,14 @@ struct nb_h1 {
 	/* The upload being read. */
 	uint64_t body_len, body_got;
 	uint64_t bad;                /* first mismatching offset, or MAX */
-	/* The response being sent: out[out_off, out_len), then the payload
-	 * bytes [gen_off, gen_end). */
+	bool result;                 /* the body is a result's, kept in post */
+	/* The response being sent: out[out_off, out_len) (or big's), then
+	 * the payload bytes [gen_off, gen_end). */
 	size_t out_len, out_off;
 	uint64_t gen_off, gen_end;
+	char *big;                   /* malloc'd, instead of out */
 	char out[OUT_MAX];
+	char post[NB_HTTP_RESULT_MAX];
 	uint8_t in[NB_H1_HEAD_MAX];
 };
 
@@ -110,6 +117,63 @@ static int respond_error(struct nb_h1 *h, int status)
 	return respond(h, status, "text/plain", "", strlen(body), body, 0);
 }
 
+/* Appends the printf output to buf of cap bytes at *n (cut short: not
+ * with our short heads). */
+static void __attribute__((format(printf, 4, 5)))
+add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= cap)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n += (size_t)k < cap - *n ? (size_t)k : cap - *n - 1;
+}
+
+/* Queues the response nb_http_respond() makes of t (a page, a result's
+ * 204, an error with its reason): in out, or in big when it does not fit
+ * (out of memory: a 503 instead). Returns 0 (state is now SEND). */
+static int respond_target(struct nb_h1 *h, const struct nb_http_target *t)
+{
+	static const char no_cache[] = "cache-control: " NB_HTTP_NO_STORE
+				       "\r\npragma: no-cache\r\n";
+	char answer[NB_HTTP_ANSWER_MAX], head[512];
+	struct nb_http_head hd;
+	size_t n = 0, size;
+	char *buf = h->out;
+
+	size = (size_t)nb_http_respond(t, 0, UINT64_MAX, &hd, answer);
+	add(head, sizeof(head), &n, "HTTP/1.1 %d %s\r\n", hd.status,
+	    nb_http_reason(hd.status));
+	if (hd.type[0])
+		add(head, sizeof(head), &n, "content-type: %s\r\n", hd.type);
+	if (hd.length[0])
+		add(head, sizeof(head), &n, "content-length: %s\r\n",
+		    hd.length);
+	add(head, sizeof(head), &n, "%s%s\r\n", hd.no_store ? no_cache : "",
+	    h->close_after ? "connection: close\r\n" : "");
+	if (n + size > sizeof(h->out)) {
+		buf = h->big = malloc(n + size);
+		if (!buf) {
+			free(hd.page);
+			return respond_error(h, 503);
+		}
+	}
+	memcpy(buf, head, n);
+	memcpy(buf + n, hd.page ? hd.page : answer, size);
+	free(hd.page);
+	h->out_len = n + size;
+	h->out_off = 0;
+	h->gen_off = h->gen_end = 0;
+	h->state = ST_SEND;
+	h->next = h->close_after ? ST_DONE : ST_HEAD;
+	return 0;
+}
+
 /* Routes a complete request head. Returns 0 (the state says what next). */
 static int on_request(struct nb_h1 *h, const struct nb_http1_req *r)
 {
@@ -122,12 +186,15 @@ static int on_request(struct nb_h1 *h, const struct nb_http1_req *r)
 
 	h->close_after = r->conn_close || (r->minor == 0 && !r->conn_keep_alive);
 	nb_http_route(r->method, r->method_len, r->target, r->target_len, &t);
-	if (t.route == NB_ROUTE_UPLOAD) {
+	nb_http_result_admit(&t, h->results_fd, r->has_content_length,
+			     r->content_length);
+	if (t.route == NB_ROUTE_UPLOAD || t.route == NB_ROUTE_RESULT) {
 		if (!r->has_content_length) {
 			/* Chunked or no length: we read neither. */
 			h->close_after = true;
 			return respond_error(h, 411);
 		}
+		h->result = t.route == NB_ROUTE_RESULT;
 		h->body_len = r->content_length;
 		h->body_got = 0;
 		h->bad = UINT64_MAX;
@@ -145,8 +212,8 @@ static int on_request(struct nb_h1 *h, const struct nb_http1_req *r)
 	/* A body we do not read leaves the connection out of step. */
 	if (has_body || (t.route == NB_ROUTE_ERROR && t.status == 400))
 		h->close_after = true;
-	if (t.route == NB_ROUTE_ERROR)
-		return respond_error(h, t.status);
+	if (t.route == NB_ROUTE_ERROR || t.route == NB_ROUTE_PAGE)
+		return respond_target(h, &t);
 	return respond(h, 200, "application/octet-stream", no_cache, t.size,
 		       NULL, t.head ? 0 : t.size);
 }
@@ -196,19 +263,24 @@ static int read_head(struct nb_h1 *h, uint64_t *moved, size_t *budget)
 	}
 }
 
-/* Counts and verifies body bytes; the first mismatch is kept. */
+/* Counts and verifies body bytes, the first mismatch kept; or keeps a
+ * result's (body_len is at most NB_HTTP_RESULT_MAX). */
 static void body_take(struct nb_h1 *h, const uint8_t *p, size_t n)
 {
-	if (h->bad == UINT64_MAX)
+	if (h->result)
+		memcpy(h->post + h->body_got, p, n);
+	else if (h->bad == UINT64_MAX)
 		nb_payload_check(p, h->body_got, n, &h->bad);
 	h->body_got += n;
 }
 
-/* BODY: the upload's bytes, from what the head buffer holds, then from TLS
- * straight into the scratch buffer. Returns 0 (answer queued), EPOLLIN, or
- * -ECONNRESET when the client goes before the end. */
+/* BODY: the upload's (or result's) bytes, from what the head buffer holds,
+ * then from TLS straight into the scratch buffer. Returns 0 (answer
+ * queued: an upload is recorded, a result appended to the results file),
+ * EPOLLIN, or -ECONNRESET when the client goes before the end. */
 static int read_body(struct nb_h1 *h, uint64_t *moved, size_t *budget)
 {
+	struct nb_http_target t = {.route = NB_ROUTE_RESULT};
 	char answer[NB_HTTP_ANSWER_MAX];
 	size_t alen;
 	int status;
@@ -234,7 +306,14 @@ static int read_body(struct nb_h1 *h, uint64_t *moved, size_t *budget)
 		*moved += (uint64_t)n;
 		*budget -= min_sz(*budget, (uint64_t)n);
 	}
+	if (h->result) {
+		h->result = false;
+		nb_http_result_take(&t, h->results_fd, h->post,
+				    (size_t)h->body_got);
+		return respond_target(h, &t);
+	}
 	alen = nb_http_answer(answer, h->body_got, h->bad, &status);
+	nb_http_upload_record(h->results_fd, answer, alen);
 	return respond(h, status, "application/json", "", alen, answer, 0);
 }
 
@@ -254,10 +333,13 @@ static int send_response(struct nb_h1 *h, uint64_t *moved)
 	for (;;) {
 		size_t head = h->out_len - h->out_off, hp, bp;
 		uint64_t gen = h->gen_end - h->gen_off;
-		const uint8_t *p = (const uint8_t *)h->out + h->out_off;
+		const uint8_t *p = (const uint8_t *)(h->big ? h->big : h->out) +
+				   h->out_off;
 		ssize_t n;
 
 		if (!head && !gen) {
+			free(h->big);
+			h->big = NULL;
 			h->out_len = h->out_off = 0;
 			h->gen_off = h->gen_end = 0;
 			h->state = h->next;
@@ -293,8 +375,8 @@ static int send_response(struct nb_h1 *h, uint64_t *moved)
 	}
 }
 
-int nb_h1_new(gnutls_session_t tls, uint8_t *scratch, size_t scratch_len,
-	      struct nb_h1 **out)
+int nb_h1_new(gnutls_session_t tls, int results_fd, uint8_t *scratch,
+	      size_t scratch_len, struct nb_h1 **out)
 {
 	struct nb_h1 *h;
 	size_t max = gnutls_record_get_max_size(tls);
@@ -305,6 +387,7 @@ int nb_h1_new(gnutls_session_t tls, uint8_t *scratch, size_t scratch_len,
 	if (!h)
 		return nb_fail(-ENOMEM, "out of memory");
 	h->tls = tls;
+	h->results_fd = results_fd;
 	h->scratch = scratch;
 	h->scratch_len = scratch_len;
 	h->record = max && max < RECORD ? max : RECORD;
@@ -341,5 +424,7 @@ int nb_h1_run(struct nb_h1 *h, uint64_t *moved)
 
 void nb_h1_free(struct nb_h1 *h)
 {
+	if (h)
+		free(h->big);
 	free(h);
 }

@@ -8,8 +8,10 @@
  *
  * It never blocks: nb_h1_run() moves as much as the socket allows and says
  * which epoll events it waits for. Memory is fixed per connection (the
- * request head buffer, NB_H1_HEAD_MAX); bodies pass through the caller's
- * scratch buffer, one TLS record at a time, and are never held.
+ * request head buffer, NB_H1_HEAD_MAX, and a result body,
+ * NB_HTTP_RESULT_MAX) but for a page being sent (page.h, a few KiB);
+ * payload bodies pass through the caller's scratch buffer, one TLS record
+ * at a time, and are never held.
  */
 #ifndef NB_SERVER_H1_H
 #define NB_SERVER_H1_H
@@ -23,12 +25,13 @@
 
 struct nb_h1;
 
-/* A connection on `tls` (non-blocking, handshake done). scratch (at least
- * 16384 bytes) may be shared by every connection of the thread: nothing is
- * kept in it between calls; it must outlive the connection. Errors:
- * -EINVAL (scratch too small), -ENOMEM. */
-int nb_h1_new(gnutls_session_t tls, uint8_t *scratch, size_t scratch_len,
-	      struct nb_h1 **out);
+/* A connection on `tls` (non-blocking, handshake done). results_fd is the
+ * results file of POST /result (http_target.h; -1: none). scratch (at
+ * least 16384 bytes) may be shared by every connection of the thread:
+ * nothing is kept in it between calls; it must outlive the connection.
+ * Errors: -EINVAL (scratch too small), -ENOMEM. */
+int nb_h1_new(gnutls_session_t tls, int results_fd, uint8_t *scratch,
+	      size_t scratch_len, struct nb_h1 **out);
 
 /* Makes all the progress it can; adds the bytes it read or wrote (TLS
  * plaintext) to *moved. Returns the epoll events to wait for (EPOLLIN and/or

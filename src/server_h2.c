@@ -41,11 +41,13 @@ struct stream {
 	int32_t id;
 	struct nb_http_req req;
 	uint64_t queued, sent;       /* response body bytes framed, written */
+	bool reset_after;            /* refused: RST_STREAM once answered */
 };
 
 struct nb_h2 {
 	gnutls_session_t tls;
 	const char *peer;
+	int results_fd;              /* POST /result: -1, none */
 	uint8_t *scratch;
 	size_t scratch_len;
 	size_t record;
@@ -91,6 +93,7 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f,
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	st->id = f->hd.stream_id;
 	nb_http_req_init(&st->req);
+	st->req.results_fd = h->results_fd;
 	st->next = h->streams;
 	if (h->streams)
 		h->streams->prev = st;
@@ -145,7 +148,7 @@ static ssize_t data_read(nghttp2_session *s, int32_t id, uint8_t *buf,
 }
 
 /* nghttp2 (NO_COPY): writes a DATA frame into out: header, pad length,
- * the body bytes (generated payload or the short answer), padding. Returns
+ * the body bytes (generated payload, or the answer or page), padding. Returns
  * 0, NGHTTP2_ERR_PAUSE once out is above OUT_HIGH (mem_send returns), or
  * NGHTTP2_ERR_WOULDBLOCK (the frame does not fit: nothing written, it is
  * offered again later). */
@@ -167,7 +170,7 @@ static int send_data(nghttp2_session *s, nghttp2_frame *f,
 	if (pad)
 		*p++ = (uint8_t)(pad - 1);
 	if (st->req.small)
-		memcpy(p, st->req.answer + st->sent, length);
+		memcpy(p, st->req.body + st->sent, length);
 	else
 		nb_payload_fill(p, st->sent, length);
 	p += length;
@@ -184,30 +187,64 @@ static int send_data(nghttp2_session *s, nghttp2_frame *f,
 	{(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vl),                 \
 	 NGHTTP2_NV_FLAG_NONE}
 
-/* Submits the response of a stream: the download, the upload answer or
- * the error; `status` nonzero refuses an upload that can never be
- * accepted, and the stream is then reset with NO_ERROR (the client need
- * not send the rest). Returns 0 or a negative nghttp2 error. */
+/* Submits the response of a stream: the download, the upload answer, the
+ * page, the result's 204 or the error; `status` nonzero refuses a request
+ * whose body can never be accepted. When more than a window of body may
+ * still come (or an unknown amount), the stream is then reset with
+ * NO_ERROR once the response is sent (on_frame_send; a reset submitted now
+ * would overtake the response); a smaller rest is read and dropped: curl
+ * 7.88 fails a request whose stream is reset while it still sends, however
+ * complete the response. Returns 0 or a negative nghttp2 error. */
 static int respond(nghttp2_session *s, struct stream *st, int status)
 {
 	nghttp2_data_provider dp = {.source.ptr = st, .read_callback = data_read};
 	struct nb_http_head h;
-	int n = 3, rv;
+	int n = 0, rv;
 	nghttp2_nv nv[4];
 
 	nb_http_req_respond(&st->req, status, &h);
-	nv[0] = (nghttp2_nv)NV(":status", h.status_text, strlen(h.status_text));
-	nv[1] = (nghttp2_nv)NV("content-type", h.type, strlen(h.type));
-	nv[2] = (nghttp2_nv)NV("content-length", h.length, strlen(h.length));
+	nv[n++] = (nghttp2_nv)NV(":status", h.status_text,
+				 strlen(h.status_text));
+	if (h.type[0])
+		nv[n++] = (nghttp2_nv)NV("content-type", h.type,
+					 strlen(h.type));
+	if (h.length[0])
+		nv[n++] = (nghttp2_nv)NV("content-length", h.length,
+					 strlen(h.length));
 	if (h.no_store)
 		nv[n++] = (nghttp2_nv)NV("cache-control", NB_HTTP_NO_STORE,
 					 strlen(NB_HTTP_NO_STORE));
 	rv = nghttp2_submit_response(s, st->id, nv, (size_t)n,
 				     st->req.size ? &dp : NULL);
 	if (!rv && status)
-		rv = nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id,
-					       NGHTTP2_NO_ERROR);
+		st->reset_after = !st->req.has_length ||
+				  st->req.length - st->req.got > WINDOW;
 	return rv;
+}
+
+/* nghttp2: a frame has been sent. The last one of a refused request's
+ * response is followed by RST_STREAM(NO_ERROR) while the client may still
+ * be sending (RFC 9113 §8.1). Returns 0, or NGHTTP2_ERR_CALLBACK_FAILURE
+ * on a fatal nghttp2 error. */
+static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f,
+			 void *ud)
+{
+	struct stream *st;
+	int rv;
+
+	(void)ud;
+	if ((f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA) ||
+	    !(f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+		return 0;
+	st = nghttp2_session_get_stream_user_data(s, f->hd.stream_id);
+	if (!st || !st->reset_after)
+		return 0;
+	st->reset_after = false;
+	if (nghttp2_session_get_stream_remote_close(s, st->id))
+		return 0;
+	rv = nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, st->id,
+				       NGHTTP2_NO_ERROR);
+	return nghttp2_is_fatal(rv) ? NGHTTP2_ERR_CALLBACK_FAILURE : 0;
 }
 
 /* nghttp2: a frame is complete. Request HEADERS are routed (an upload
@@ -280,6 +317,7 @@ static int on_stream_close(nghttp2_session *s, int32_t id, uint32_t code,
 			h->peer, id, what, nghttp2_http2_strerror(code));
 	}
 	stream_unlink(h, st);
+	nb_http_req_free(&st->req);
 	free(st);
 	return 0;
 }
@@ -432,8 +470,8 @@ int nb_h2_run(struct nb_h2 *h, uint64_t *moved)
 	}
 }
 
-int nb_h2_new(gnutls_session_t tls, const char *peer, uint8_t *scratch,
-	      size_t scratch_len, struct nb_h2 **out)
+int nb_h2_new(gnutls_session_t tls, const char *peer, int results_fd,
+	      uint8_t *scratch, size_t scratch_len, struct nb_h2 **out)
 {
 	nghttp2_settings_entry iv[] = {
 		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS},
@@ -451,6 +489,7 @@ int nb_h2_new(gnutls_session_t tls, const char *peer, uint8_t *scratch,
 		return nb_fail(-ENOMEM, "out of memory");
 	h->tls = tls;
 	h->peer = peer;
+	h->results_fd = results_fd;
 	h->scratch = scratch;
 	h->scratch_len = scratch_len;
 	h->record = max && max < RECORD ? max : RECORD;
@@ -469,6 +508,8 @@ int nb_h2_new(gnutls_session_t tls, const char *peer, uint8_t *scratch,
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs,
 							       on_stream_close);
 	nghttp2_session_callbacks_set_send_data_callback(cbs, send_data);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cbs,
+							     on_frame_send);
 	rv = nghttp2_session_server_new(&h->sess, cbs, h);
 	nghttp2_session_callbacks_del(cbs);
 	if (rv) {
@@ -499,6 +540,7 @@ void nb_h2_free(struct nb_h2 *h)
 	nghttp2_session_del(h->sess);
 	while ((st = h->streams)) {
 		h->streams = st->next;
+		nb_http_req_free(&st->req);
 		free(st);
 	}
 	free(h->out);

@@ -22,11 +22,12 @@ struct nb_h2;
 
 /* A connection on `tls` (non-blocking, handshake done, ALPN h2). `peer`
  * names the client in log lines (streams reset in the middle of a body);
- * scratch (at least 16384 bytes) may be shared by every connection of the
- * thread. Both must outlive the connection. Errors: -EINVAL (scratch too
- * small), -ENOMEM. */
-int nb_h2_new(gnutls_session_t tls, const char *peer, uint8_t *scratch,
-	      size_t scratch_len, struct nb_h2 **out);
+ * results_fd is the results file of POST /result (http_target.h; -1:
+ * none); scratch (at least 16384 bytes) may be shared by every connection
+ * of the thread. peer and scratch must outlive the connection. Errors:
+ * -EINVAL (scratch too small), -ENOMEM. */
+int nb_h2_new(gnutls_session_t tls, const char *peer, int results_fd,
+	      uint8_t *scratch, size_t scratch_len, struct nb_h2 **out);
 
 /* Makes all the progress it can; adds the TLS plaintext bytes it read or
  * wrote to *moved. Returns the epoll events to wait for (EPOLLIN and/or

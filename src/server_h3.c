@@ -70,6 +70,7 @@ struct conn {
 
 struct server {
 	int fd, epfd;
+	int results_fd;              /* POST /result (http_target.h); -1 */
 	struct sockaddr_in local;
 	gnutls_certificate_credentials_t cred;
 	ngtcp2_cc_algo cc;
@@ -277,6 +278,7 @@ static void conn_new(struct server *srv, const ngtcp2_pkt_hd *hd,
 	c->srv = srv;
 	c->reqs.q = &c->q;
 	c->reqs.peer = c->peer;
+	c->reqs.results_fd = srv->results_fd;
 	c->q.app = &c->reqs;
 	inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
 	snprintf(c->peer, sizeof(c->peer), "%s:%u", ip, ntohs(from->sin_port));
@@ -619,6 +621,7 @@ int nb_h3_serve(const struct nb_serve_opts *o)
 	if (!srv)
 		return nb_fail(-ENOMEM, "out of memory");
 	srv->fd = srv->epfd = -1;
+	srv->results_fd = o->results_file ? o->results_fd : -1;
 	srv->cc = NGTCP2_CC_ALGO_CUBIC;
 	/* Pacing slots are microseconds apart: sleep no longer than asked. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);

@@ -22,6 +22,7 @@ struct h3_stream;
 struct nb_h3_reqs {
 	struct nb_quic *q;
 	const char *peer;            /* for log lines */
+	int results_fd;              /* POST /result (http_target.h); -1 */
 	struct h3_stream *streams;   /* open, ours to free */
 };
 

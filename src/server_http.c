@@ -62,6 +62,7 @@ struct conn {
 
 struct server {
 	bool h2;                     /* offer ALPN h2 */
+	int results_fd;              /* POST /result (http_target.h); -1 */
 	int epfd, lfd;
 	bool accepting;              /* lfd is in the epoll set */
 	double resume_accept;        /* when !accepting */
@@ -151,11 +152,12 @@ static int handshake(struct server *srv, struct conn *c)
 		return nb_fail(-EPROTO, "TLS handshake: %s", gnutls_strerror(rv));
 	if (srv->h2 && !gnutls_alpn_get_selected_protocol(c->tls, &p) &&
 	    p.size == 2 && !memcmp(p.data, "h2", 2)) {
-		rv = nb_h2_new(c->tls, c->peer, srv->scratch, SCRATCH_LEN,
-			       &c->h2);
+		rv = nb_h2_new(c->tls, c->peer, srv->results_fd, srv->scratch,
+			       SCRATCH_LEN, &c->h2);
 		c->state = C_H2;
 	} else {
-		rv = nb_h1_new(c->tls, srv->scratch, SCRATCH_LEN, &c->h1);
+		rv = nb_h1_new(c->tls, srv->results_fd, srv->scratch,
+			       SCRATCH_LEN, &c->h1);
 		c->state = C_H1;
 	}
 	return rv;
@@ -467,7 +469,8 @@ static void server_close(struct server *srv)
 
 int nb_http_serve(const struct nb_serve_opts *o, bool h2)
 {
-	struct server srv = {.h2 = h2, .epfd = -1, .lfd = -1};
+	struct server srv = {.h2 = h2, .epfd = -1, .lfd = -1,
+			     .results_fd = o->results_file ? o->results_fd : -1};
 	int rv;
 
 	rv = server_open(&srv, o);

@@ -30,7 +30,8 @@ static double now_s(void)
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn))
-child_exec(int nsfd, int ready_w, pid_t parent, char *const argv[])
+child_exec(int nsfd, int ready_w, int out_fd, pid_t parent,
+	   char *const argv[])
 {
 	int devnull;
 
@@ -38,6 +39,10 @@ child_exec(int nsfd, int ready_w, pid_t parent, char *const argv[])
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(126);
 	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
+		_exit(126);
+	/* Output first: out_fd may be fd NB_READY_FD, which the pipe is
+	 * about to take. */
+	if (out_fd >= 0 && (dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0))
 		_exit(126);
 	if (ready_w != NB_READY_FD) {
 		if (dup2(ready_w, NB_READY_FD) < 0)
@@ -90,12 +95,33 @@ static int wait_exit(struct nb_child *c, double timeout_s)
 	return rv;
 }
 
+/* Reaps what the child left in its group once it is handed to us (a
+ * subreaper gets its orphans), until the group is empty or
+ * NB_SPAWN_TERM_MS pass: a browser's helpers must not outlive its stop as
+ * zombies. */
+static void reap_group(pid_t pgid)
+{
+	double end = now_s() + NB_SPAWN_TERM_MS / 1000.0;
+
+	do {
+		while (waitpid(-pgid, NULL, WNOHANG) > 0)
+			;
+		if (kill(-pgid, 0) && errno == ESRCH)
+			return;
+		usleep(2000);
+	} while (now_s() < end);
+}
+
 int nb_child_stop(struct nb_child *c)
 {
 	int rv;
 
-	if (c->reaped)
+	if (c->reaped) {
+		/* It exited by itself: what it left in its group goes. */
+		if (c->pid > 0 && !kill(-c->pid, SIGKILL))
+			reap_group(c->pid);
 		return 0;
+	}
 	kill(-c->pid, SIGTERM);
 	rv = wait_exit(c, NB_SPAWN_TERM_MS / 1000.0);
 	if (rv == 0) {
@@ -108,7 +134,8 @@ int nb_child_stop(struct nb_child *c)
 		rv = 1;
 	}
 	/* Anything the child left in its group goes with it. */
-	kill(-c->pid, SIGKILL);
+	if (!kill(-c->pid, SIGKILL))
+		reap_group(c->pid);
 	return rv < 0 ? rv : 0;
 }
 
@@ -169,6 +196,13 @@ static int wait_ready(struct nb_child *c, int rfd, int ready_ms)
 int nb_spawn_at(struct nb_undo *u, const char *file, int line,
 		struct nb_child *c, int nsfd, char *const argv[], int ready_ms)
 {
+	return nb_spawn_out_at(u, file, line, c, nsfd, argv, ready_ms, -1);
+}
+
+int nb_spawn_out_at(struct nb_undo *u, const char *file, int line,
+		    struct nb_child *c, int nsfd, char *const argv[],
+		    int ready_ms, int out_fd)
+{
 	pid_t parent = getpid();
 	const char *base = strrchr(argv[0], '/');
 	int p[2];
@@ -190,7 +224,7 @@ int nb_spawn_at(struct nb_undo *u, const char *file, int line,
 		return rv;
 	}
 	if (c->pid == 0)
-		child_exec(nsfd, p[1], parent, argv);
+		child_exec(nsfd, p[1], out_fd, parent, argv);
 	/* The parent sets the group too: no race with kill(-pid). */
 	setpgid(c->pid, c->pid);
 	close(p[1]);

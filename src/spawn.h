@@ -42,8 +42,18 @@ int nb_spawn_at(struct nb_undo *u, const char *file, int line,
 #define nb_spawn(u, c, nsfd, argv, ready_ms)                                   \
 	nb_spawn_at((u), __FILE__, __LINE__, (c), (nsfd), (argv), (ready_ms))
 
+/* As nb_spawn, with the child's stdout and stderr on out_fd (-1: the
+ * runner's). Errors as nb_spawn. */
+int nb_spawn_out_at(struct nb_undo *u, const char *file, int line,
+		    struct nb_child *c, int nsfd, char *const argv[],
+		    int ready_ms, int out_fd);
+#define nb_spawn_out(u, c, nsfd, argv, ready_ms, out_fd)                       \
+	nb_spawn_out_at((u), __FILE__, __LINE__, (c), (nsfd), (argv),          \
+			(ready_ms), (out_fd))
+
 /* Terminates (SIGTERM, then SIGKILL after NB_SPAWN_TERM_MS) and reaps the
- * child; idempotent. Returns 0, or -ECHILD if it was already reaped by
+ * child, then SIGKILLs what is left in its process group and reaps those
+ * handed to this process (a subreaper); idempotent. Returns 0, or -ECHILD if it was already reaped by
  * someone else. */
 int nb_child_stop(struct nb_child *c);
 

@@ -31,6 +31,7 @@
 #define MAX_CLIS 32
 
 const char *srv_proto = "h2";
+const char *srv_results_file;
 struct nb_child server;
 char tmpfile_path[] = "/tmp/nb-test-server-http-XXXXXX";
 
@@ -371,12 +372,16 @@ int srv_group_setup(void **state)
 			"--leak-check=full", "--errors-for-leak-kinds=definite",
 			"--track-fds=yes", (char *)nb_self_exe(), "serve",
 			"--proto", (char *)srv_proto, "--listen", ADDR ":4443",
-			"--ready-fd", "3", NULL};
+			"--ready-fd", "3", NULL, NULL, NULL};
 	bool vg = getenv("NETBENCH_UNDER_VALGRIND") != NULL;
 	char ca[4096];
 	int fd, tfd, saved, rv;
 
 	(void)state;
+	if (srv_results_file) {
+		argv[14] = "--results-file";
+		argv[15] = (char *)srv_results_file;
+	}
 	nb_undo_init(&undo);
 	if (nb_certs_path("ca.pem", ca, sizeof(ca)) ||
 	    gnutls_certificate_allocate_credentials(&cred) ||

@@ -43,6 +43,9 @@ struct resp {
 /* The protocol the server is started with (--proto): "h2" unless a test
  * sets it before srv_group_setup() runs ("h3" in test_server_h3.c). */
 extern const char *srv_proto;
+/* The server's --results-file: none (NULL) unless a test sets it before
+ * srv_group_setup() runs (test_server_page.c). */
+extern const char *srv_results_file;
 /* The server process (spawned by srv_group_setup()). */
 extern struct nb_child server;
 /* A temporary file of the test's own (for payload), removed at the end. */

@@ -6,7 +6,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http_req.h"
 #include "payload.h"
@@ -111,6 +114,127 @@ static void t_routed_once_and_bad_fields(void **state)
 	assert_int_equal(r.t.status, 405);
 }
 
+/* A page: its body held by the request (body points at it) until freed. */
+static void t_page(void **state)
+{
+	struct nb_http_req r;
+	struct nb_http_head h;
+	uint64_t n;
+
+	(void)state;
+	nb_http_req_init(&r);
+	field(&r, NB_HTTP_METHOD, "GET");
+	field(&r, NB_HTTP_PATH, "/netbench/download-99.html");
+	assert_int_equal(nb_http_req_route(&r), 0);
+	r.ended = true;
+	n = nb_http_req_respond(&r, 0, &h);
+	assert_true(n > 1000);
+	assert_true(r.small);
+	assert_non_null(r.page);
+	assert_ptr_equal(r.body, r.page);
+	assert_int_equal(strlen(r.page), n);
+	assert_non_null(strstr(r.body, "nbPath = \"/bytes/99\""));
+	nb_http_req_free(&r);
+	assert_null(r.page);
+	nb_http_req_free(&r);           /* twice is fine */
+}
+
+/* POST /result: kept, appended at the end, 204; refused when too long or
+ * without a results file; an upload that ended is recorded. */
+static void t_result(void **state)
+{
+	char path[] = "/tmp/nb-test-http-req-XXXXXX", buf[256];
+	struct nb_http_req r;
+	struct nb_http_head h;
+	uint8_t body[1000];
+	ssize_t n;
+	int fd = mkstemp(path), rfd;
+
+	(void)state;
+	assert_true(fd >= 0);
+	nb_http_req_init(&r);
+	assert_int_equal(r.results_fd, -1);
+	r.results_fd = fd;
+	field(&r, NB_HTTP_METHOD, "POST");
+	field(&r, NB_HTTP_PATH, "/result");
+	field(&r, NB_HTTP_CONTENT_LENGTH, "12");
+	assert_int_equal(nb_http_req_route(&r), 0);
+	assert_int_equal(nb_http_req_body(&r, (const uint8_t *)"{\"a\":", 5),
+			 0);
+	assert_int_equal(nb_http_req_body(&r, (const uint8_t *)"\"b\nc\"}\n",
+					  7), 0);
+	r.ended = true;
+	assert_int_equal(nb_http_req_respond(&r, 0, &h), 0);
+	assert_string_equal(h.status_text, "204");
+	assert_string_equal(h.length, "");
+	nb_http_req_free(&r);
+
+	/* Declared too long: refused at once, with the reason. */
+	nb_http_req_init(&r);
+	r.results_fd = fd;
+	field(&r, NB_HTTP_METHOD, "POST");
+	field(&r, NB_HTTP_PATH, "/result");
+	field(&r, NB_HTTP_CONTENT_LENGTH, "4097");
+	assert_int_equal(nb_http_req_route(&r), 413);
+	nb_http_req_respond(&r, 413, &h);
+	assert_non_null(strstr(r.answer, "4096"));
+	nb_http_req_free(&r);
+
+	/* No length declared: refused once the body passes 4096 bytes. */
+	nb_http_req_init(&r);
+	r.results_fd = fd;
+	field(&r, NB_HTTP_METHOD, "POST");
+	field(&r, NB_HTTP_PATH, "/result");
+	assert_int_equal(nb_http_req_route(&r), 0);
+	memset(body, 'x', sizeof(body));
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(nb_http_req_body(&r, body, 1000), 0);
+	assert_int_equal(nb_http_req_body(&r, body, 97), 413);
+	nb_http_req_respond(&r, 413, &h);
+	assert_string_equal(h.status_text, "413");
+	assert_non_null(strstr(r.answer, "4096"));
+	nb_http_req_free(&r);
+
+	/* No results file: a 404 at the end, the body only counted. */
+	nb_http_req_init(&r);
+	field(&r, NB_HTTP_METHOD, "POST");
+	field(&r, NB_HTTP_PATH, "/result");
+	field(&r, NB_HTTP_CONTENT_LENGTH, "1000");
+	assert_int_equal(nb_http_req_route(&r), 0);
+	assert_int_equal(nb_http_req_body(&r, body, 1000), 0);
+	assert_null(r.post);
+	r.ended = true;
+	nb_http_req_respond(&r, 0, &h);
+	assert_string_equal(h.status_text, "404");
+	assert_non_null(strstr(r.answer, "--results-file"));
+	nb_http_req_free(&r);
+
+	/* An upload that ended: the server's record. */
+	nb_http_req_init(&r);
+	r.results_fd = fd;
+	field(&r, NB_HTTP_METHOD, "PUT");
+	field(&r, NB_HTTP_PATH, "/upload");
+	nb_payload_fill(body, 0, 100);
+	assert_int_equal(nb_http_req_route(&r), 0);
+	assert_int_equal(nb_http_req_body(&r, body, 100), 0);
+	r.ended = true;
+	nb_http_req_respond(&r, 0, &h);
+	assert_string_equal(h.status_text, "200");
+	nb_http_req_free(&r);
+
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	n = read(rfd, buf, sizeof(buf) - 1);
+	close(rfd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "{\"a\":\"b c\"} \n"
+			    "{\"event\":\"upload\",\"bytes\":100,"
+			    "\"verdict\":\"ok\"}\n");
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +242,8 @@ int main(void)
 		cmocka_unit_test(t_upload_verified),
 		cmocka_unit_test(t_too_large),
 		cmocka_unit_test(t_routed_once_and_bad_fields),
+		cmocka_unit_test(t_page),
+		cmocka_unit_test(t_result),
 	};
 
 	return cmocka_run_group_tests_name("http_req", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* netbench: the case matrix. One executable, one cmocka case per run: meson
  * declares `<profile>/<proto>/<dir>` tests that pass the case name as the
- * only argument. Setup and teardown are the real fixtures (fixtures/), so
+ * first argument (and, for the peers suite, `--server X` / `--client Y`:
+ * another program at that end, fx_ext.h). Setup and teardown are the real fixtures (fixtures/), so
  * every case is guarded: exit 3 when it changed the environment (meson runs
  * with --fail-env-changed semantics), 77 when this machine cannot run it. */
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "error.h"
 #include "fx_case.h"
+#include "fx_ext.h"
 #include "interrupt.h"
 #include "profile.h"
 #include "proto.h"
@@ -51,7 +53,12 @@ static void t_case(void **state)
 
 		if (rv)
 			fail_msg("%s: %s", c->name, c->error);
-		assert_int_equal(r->bytes, c->spec.size);
+		/* iperf3 reports what its receiver counted (ext_run.h). */
+		if (c->spec.client_ext.ext &&
+		    (c->spec.client_ext.ext->flags & NB_EXT_COUNT))
+			assert_true(r->bytes > 0 && r->bytes <= c->spec.size);
+		else
+			assert_int_equal(r->bytes, c->spec.size);
 		printf("%s: %llu bytes in %.3f s = %.3f Mbit/s", c->name,
 		       (unsigned long long)r->bytes, r->seconds,
 		       r->goodput_bps / 1e6);
@@ -63,6 +70,17 @@ static void t_case(void **state)
 		printf(", client CPU %.3f s, server CPU %.3f s\n",
 		       r->client_cpu_s, r->server_cpu_s);
 	}
+	if (fx_ext_active(c))
+		printf("%s: timed by %s, checked: %s%s%s\n", c->name,
+		       nb_ext_timing_name(c->timing),
+		       nb_ext_verify_name(c->verify),
+		       c->client_protocol[0] ? ", the page says it used " : "",
+		       c->client_protocol);
+	/* The browser says what it spoke: it must be what was asked for. */
+	if (c->client_protocol[0] &&
+	    strcmp(c->client_protocol, !strcmp(p->name, "h1") ? "http/1.1"
+								: p->name))
+		fail_msg("%s: the browser used %s", c->name, c->client_protocol);
 }
 
 static int parse_case(const char *name, struct nb_case_spec *spec)
@@ -87,6 +105,21 @@ static int parse_case(const char *name, struct nb_case_spec *spec)
 	return nb_dir_parse(dir, &spec->dir);
 }
 
+static int parse_ends(int argc, char **argv, struct nb_case_spec *spec)
+{
+	for (int i = 2; i + 1 < argc; i += 2) {
+		bool server = !strcmp(argv[i], "--server");
+
+		if (!server && strcmp(argv[i], "--client"))
+			return nb_fail(-EINVAL, "unknown option %s", argv[i]);
+		if (nb_ext_parse(server ? NB_EXT_SERVER : NB_EXT_CLIENT,
+				 argv[i + 1], server ? &spec->server_ext
+						     : &spec->client_ext))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* A fixed seed: a case drops the same packets on every CI run. */
@@ -96,11 +129,21 @@ int main(int argc, char **argv)
 	struct CMUnitTest tests[1];
 	int failed, rv;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_matrix PROFILE/PROTO/DIR\n");
+	if (argc != 2 && argc != 4 && argc != 6) {
+		fprintf(stderr, "usage: test_matrix PROFILE/PROTO/DIR "
+			"[--server X] [--client Y]\n");
 		return 99;
 	}
-	if (parse_case(argv[1], &spec)) {
+	if (parse_case(argv[1], &spec) || parse_ends(argc, argv, &spec)) {
+		fprintf(stderr, "test_matrix: %s\n", nb_lasterr());
+		return 99;
+	}
+	rv = nb_ext_check(&spec.server_ext, &spec.client_ext, spec.proto);
+	if (rv == -ENOENT) {
+		fprintf(stderr, "%s: skipped: %s\n", argv[1], nb_lasterr());
+		return 77;
+	}
+	if (rv) {
 		fprintf(stderr, "test_matrix: %s\n", nb_lasterr());
 		return 99;
 	}
