@@ -6,10 +6,20 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "ext.h"
+#include "peer.h"
 #include "link.h"
 #include "profile.h"
 #include "proto.h"
 #include "shaper.h"
+
+/* Whether a recipe's program is in PATH. */
+static bool installed(const struct nb_ext *e)
+{
+	char path[PATH_MAX];
+
+	return !e->program || !nb_peer_which(e->program, path, sizeof(path));
+}
 
 int nb_cmd_list(int argc, char **argv)
 {
@@ -47,7 +57,17 @@ int nb_cmd_list(int argc, char **argv)
 		for (size_t i = 0; i < nb_proto_count(); i++)
 			printf("%s\"%s\"", i ? ", " : "", nb_proto_at(i)->name);
 		printf("], \"directions\": [\"download\", \"upload\"], "
-		       "\"machine\": {\"links\": %s, \"netem\": %s, "
+		       "\"peers\": [");
+		for (size_t i = 0; i < nb_ext_count(); i++) {
+			const struct nb_ext *e = nb_ext_at(i);
+
+			printf("%s{\"name\": \"%s\", \"end\": \"%s\", "
+			       "\"protocols\": \"%s\", \"installed\": %s}",
+			       i ? ", " : "", e->name,
+			       e->side == NB_EXT_SERVER ? "server" : "client",
+			       e->protos, installed(e) ? "true" : "false");
+		}
+		printf("], \"machine\": {\"links\": %s, \"netem\": %s, "
 		       "\"userspace\": %s, \"auto\": \"%s\"}}\n",
 		       links ? "true" : "false", netem ? "true" : "false",
 		       userspace ? "true" : "false", b ? b->name : "");
@@ -69,6 +89,14 @@ int nb_cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < nb_proto_count(); i++)
 		printf("%s%s", i ? ", " : "", nb_proto_at(i)->name);
 	printf("\ndirections: download, upload\n");
+	printf("peers (run --server NAME / --client NAME, or cmd:TEMPLATE):\n");
+	for (size_t i = 0; i < nb_ext_count(); i++) {
+		const struct nb_ext *e = nb_ext_at(i);
+
+		printf("  %-10s %-6s %-9s %s\n", e->name,
+		       e->side == NB_EXT_SERVER ? "server" : "client", e->protos,
+		       installed(e) ? "installed" : "not installed");
+	}
 	printf("this machine: links %s%s%s; emulators: netem %s, userspace %s; "
 	       "auto = %s\n", links ? "yes" : "no", links ? "" : " - ", why,
 	       netem ? "yes" : "no (no sch_netem)",

@@ -414,6 +414,27 @@ static void describe_link(const struct run_opts *o,
 		       "results.json)\n", o->rate_scale);
 }
 
+/* Who is at each end, and how an external client's transfers are timed. */
+static void describe_ends(const struct run_opts *o)
+{
+	static const char *const timing[] = {
+		[NB_TIMING_INTERNAL] = "netbench's own timing",
+		[NB_TIMING_OWN] = "its own figure (curl -w, iperf3's receiver, "
+				  "NETBENCH_SECONDS=)",
+		[NB_TIMING_PAGE] = "the page's performance.now()",
+		[NB_TIMING_WALL] = "its wall time, start-up and handshake "
+				   "included",
+	};
+	const struct nb_ext *c = o->client.ext;
+
+	if (!o->server.ext && !c)
+		return;
+	printf("ends: server %s, client %s, timed by %s%s\n",
+	       nb_ext_label(&o->server), nb_ext_label(&o->client),
+	       timing[c ? c->timing : NB_TIMING_INTERNAL],
+	       c == &nb_ext_cmd_client ? " (else its wall time)" : "");
+}
+
 static void describe_run(const struct run_opts *o,
 			 const struct nb_link_backend *b, struct nb_results *r)
 {
@@ -584,6 +605,7 @@ int nb_cmd_run(int argc, char **argv)
 	if (o.server.ext || o.client.ext)
 		name_w = 48;
 	describe_link(&o, backend);
+	describe_ends(&o);
 	printf("%zu case%s, %u replicate%s each, %s\n", ncases,
 	       ncases > 1 ? "s" : "", o.replicates,
 	       o.replicates > 1 ? "s" : "", o.size ? "fixed size" : "sized by duration");

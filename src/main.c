@@ -17,7 +17,7 @@ static const char usage[] =
 	"       [--server netbench|caddy|nghttpd|gtlsserver|iperf3|cmd:TEMPLATE]\n"
 	"       [--client netbench|curl|gtlsclient|chromium|iperf3|cmd:TEMPLATE]\n"
 	"  serve --proto PROTO --listen ADDR:PORT [--ready-fd FD] [--cert PEM --key PEM]\n"
-	"        [--cc cubic|reno|bbr|bbr2]\n"
+	"        [--cc cubic|reno|bbr|bbr2] [--results-file PATH]\n"
 	"  link -p PROFILE [--loss PCT] [--emulator auto|netem|userspace] [--seed N]\n"
 	"       [--loss-packets N] [--measure S]\n"
 	"  compare BASE NEW [--threshold PCT] [--alpha A]\n"
