@@ -159,6 +159,10 @@ const char *nb_ext_names(enum nb_ext_side side);
 int nb_ext_expand(const char *tmpl, const char *const names[],
 		  const char *const vars[], size_t nvars, struct nb_argv *out);
 
+/* Appends the flow-control options that give ngtcp2's example client
+ * and server the windows of ours (16 MiB). Errors: -E2BIG. */
+int nb_ext_gtls_windows(struct nb_argv *a);
+
 /* The recipes (ext_servers.c, ext_clients.c, ext_chromium.c). */
 extern const struct nb_ext nb_ext_caddy, nb_ext_nghttpd, nb_ext_gtlsserver,
 	nb_ext_iperf3_server, nb_ext_cmd_server;

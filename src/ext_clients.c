@@ -110,6 +110,7 @@ static int gtlsclient_command(const struct nb_ext_ctx *x, struct nb_ext_cmd *cmd
 		snprintf(cmd->answer, sizeof(cmd->answer), "%s/upload", dir);
 	}
 	if ((rv = nb_argv_add(a, "gtlsclient")) || (rv = nb_argv_add(a, "-q")) ||
+	    (rv = nb_ext_gtls_windows(a)) ||
 	    (rv = nb_argv_add(a, "--exit-on-all-streams-close")) ||
 	    (rv = nb_argv_add(a, "--download=%s", dir)))
 		return rv;
