@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "tcp_cc.h"
 
 /* Downloads land in tmpdir/download, uploads are read from tmpdir/body. */
 static void body_paths(const struct nb_ext_ctx *x, struct nb_ext_cmd *cmd)
@@ -136,7 +137,8 @@ const struct nb_ext nb_ext_gtlsclient = {
 };
 
 /* iperf3's client, with the seed's settings (-M 1240 -l 1200, as our tcp
- * protocol); a download is -R. Timed and counted by iperf3's receiver
+ * protocol) and our congestion control at both ends (-C, which iperf3
+ * passes to its server); a download is -R. Timed and counted by iperf3's receiver
  * (end.sum_received), which knows nothing of our payload. */
 static int iperf3_client_command(const struct nb_ext_ctx *x,
 				 struct nb_ext_cmd *cmd)
@@ -151,6 +153,8 @@ static int iperf3_client_command(const struct nb_ext_ctx *x,
 	    (rv = nb_argv_add(a, "--bytes")) ||
 	    (rv = nb_argv_add(a, "%llu", (unsigned long long)x->size)) ||
 	    (rv = nb_argv_add(a, "--set-mss")) || (rv = nb_argv_add(a, "1240")) ||
+	    (rv = nb_argv_add(a, "--congestion")) ||
+	    (rv = nb_argv_add(a, "%s", NB_TCP_CC)) ||
 	    (rv = nb_argv_add(a, "--length")) || (rv = nb_argv_add(a, "1200")) ||
 	    (rv = nb_argv_add(a, "--json")))
 		return rv;

@@ -226,6 +226,7 @@ static void t_iperf3(void **state)
 	assert_true(has_word(&cmd->argv, "--reverse"));
 	assert_true(has_word(&cmd->argv, "1234567"));
 	assert_true(has_word(&cmd->argv, "1240"));
+	assert_true(has_word(&cmd->argv, "cubic"));
 	assert_int_equal(nb_ext_iperf3_client.seconds(&x,
 		"{\"start\":{},\"end\":{\"sum_sent\":{\"seconds\":3.1,"
 		"\"bytes\":1234567},\"sum_received\":{\"seconds\":3.05,"
