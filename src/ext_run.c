@@ -109,6 +109,27 @@ out:
 	return rv;
 }
 
+/* The fields of /proc/<pid>/stat after the command's ")" into buf: from
+ * the state on. Returns them, or NULL (gone, unreadable). */
+static const char *proc_stat(const char *pid, char *buf, size_t len)
+{
+	char path[300], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
 int nb_ext_group_cpu(pid_t pgid, double *seconds)
 {
 	long tick = sysconf(_SC_CLK_TCK);
@@ -121,24 +142,15 @@ int nb_ext_group_cpu(pid_t pgid, double *seconds)
 		return -errno;
 	while ((d = readdir(proc))) {
 		unsigned long long ut, st, cut, cst;
-		char path[300], buf[1024], *p;
-		int pgrp, fd;
-		ssize_t n;
+		const char *f;
+		char buf[1024];
+		int pgrp;
 
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* After the command's ")": state ppid pgrp ... field 14 on. */
-		p = strrchr(buf, ')');
-		if (!p || sscanf(p + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u "
+		/* state ppid pgrp ... utime (14) stime cutime cstime */
+		f = proc_stat(d->d_name, buf, sizeof(buf));
+		if (!f || sscanf(f, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u "
 				 "%*u %llu %llu %llu %llu", &pgrp, &ut, &st, &cut,
 				 &cst) != 5 || pgrp != pgid)
 			continue;
@@ -165,23 +177,14 @@ static size_t list_children(pid_t *out, size_t cap)
 	if (!proc)
 		return 0;
 	while ((d = readdir(proc)) && n < cap) {
-		char path[300], buf[512], *p;
-		int ppid, fd;
-		ssize_t len;
+		const char *f;
+		char buf[512];
+		int ppid;
 
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == self)
+		f = proc_stat(d->d_name, buf, sizeof(buf));
+		if (f && sscanf(f, "%*c %d", &ppid) == 1 && ppid == self)
 			out[n++] = (pid_t)atoi(d->d_name);
 	}
 	closedir(proc);

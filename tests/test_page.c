@@ -29,6 +29,7 @@
 #include "page.h"
 #include "payload.h"
 #include "results_testutil.h"
+#include "testutil.h"
 
 #define TIMEOUT_S 60
 
@@ -114,20 +115,9 @@ static void t_text(void **state)
 
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "rbe");
-	char *buf;
-	long n;
+	char *buf = nb_test_slurp(path, NULL);
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
 	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
 	return buf;
 }
 

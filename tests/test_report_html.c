@@ -31,14 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chromium_testutil.h"
 #include "error.h"
 #include "goodput.h"
 #include "results.h"
 #include "results_testutil.h"
+#include "testutil.h"
 
-#define CHROMIUM "/usr/bin/chromium"
 #define CHROMIUM_TIMEOUT_S 60
-#define STRAY_WAIT_S 10
 #define NCASES 10
 #define NPROFILES 3
 #define FAILED_CASE "1M_400ms/h3/upload"
@@ -177,22 +177,9 @@ static void build_sample(void)
 /* The whole file, NUL-terminated; its length in *len. */
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rbe");
-	char *buf;
-	long n;
+	char *buf = nb_test_slurp(path, len);
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
 	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
 	return buf;
 }
 
@@ -474,134 +461,29 @@ static void t_errors(void **state)
 
 /* ---- Chromium ---------------------------------------------------------- */
 
-/* Processes whose command line names our temp directory (the browser's
- * helpers, its crash handler in a session of its own): how many, killed
- * with SIGKILL if `kill_them`. */
-static int strays(bool kill_them)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		char path[300], buf[8192];
-		ssize_t len;
-		int fd;
-
-		if (!isdigit((unsigned char)e->d_name[0]) ||
-		    atoi(e->d_name) == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf));
-		close(fd);
-		if (len <= 0 ||
-		    !memmem(buf, (size_t)len, tmpdir, strlen(tmpdir)))
-			continue;
-		n++;
-		if (kill_them)
-			kill(atoi(e->d_name), SIGKILL);
-	}
-	closedir(d);
-	return n;
-}
-
 /* Runs Chromium headless in a 1280x4000 window on file://<tmpdir>/<page>
- * with `extra` as its last option, stdout to <tmpdir>/<out>, stderr
- * appended to <tmpdir>/chromium.err; fails the test (showing the end of
- * that stderr) if it does not exit 0 within CHROMIUM_TIMEOUT_S (then its
- * process group is killed). No process of it is left behind. */
+ * with `extra` as its last option, stdout to <tmpdir>/<out>; fails the
+ * test (showing the end of its stderr) if it does not exit 0 within
+ * CHROMIUM_TIMEOUT_S (chromium_testutil.h). No process of it is left
+ * behind. */
 static void chromium(const char *page, const char *extra, const char *out)
 {
-	char url[256], udd[128], outp[128], errp[128], env[4][160];
-	char *argv[] = {CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-			"--window-size=1280,4000", udd, (char *)extra, url,
-			NULL};
-	char **envp;
-	size_t n = 0, k = 0;
-	struct timespec start, now;
-	siginfo_t si;
+	char url[256], outp[128];
+	const char *args[] = {"--window-size=1280,4000", extra, url, NULL};
+	struct chromium c;
 	int status;
-	pid_t pid;
 
 	snprintf(url, sizeof(url), "file://%s/%s", tmpdir, page);
-	snprintf(udd, sizeof(udd), "--user-data-dir=%s/profile", tmpdir);
 	snprintf(outp, sizeof(outp), "%s/%s", tmpdir, out);
-	snprintf(errp, sizeof(errp), "%s/chromium.err", tmpdir);
-	/* Its home, caches and temp files in the temp directory too. */
-	snprintf(env[0], sizeof(env[0]), "HOME=%s", tmpdir);
-	snprintf(env[1], sizeof(env[1]), "TMPDIR=%s", tmpdir);
-	snprintf(env[2], sizeof(env[2]), "XDG_CONFIG_HOME=%s/.config", tmpdir);
-	snprintf(env[3], sizeof(env[3]), "XDG_CACHE_HOME=%s/.cache", tmpdir);
-	while (environ[n])
-		n++;
-	envp = calloc(n + 5, sizeof(*envp));
-	assert_non_null(envp);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "HOME=", 5) &&
-		    strncmp(environ[i], "TMPDIR=", 7) &&
-		    strncmp(environ[i], "XDG_CONFIG_HOME=", 16) &&
-		    strncmp(environ[i], "XDG_CACHE_HOME=", 15))
-			envp[k++] = environ[i];
-	for (size_t i = 0; i < 4; i++)
-		envp[k++] = env[i];
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			     0600);
-		int e = open(errp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			     0600);
-
-		setpgid(0, 0);
-		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 ||
-		    dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execve(CHROMIUM, argv, envp);
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	free(envp);
-	/* Wait without reaping: while it is a zombie its pid, and so its
-	 * process group's id, cannot be reused, and the group can be
-	 * killed safely. */
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		memset(&si, 0, sizeof(si));
-		assert_int_equal(waitid(P_PID, (id_t)pid, &si,
-					WEXITED | WNOHANG | WNOWAIT), 0);
-		if (si.si_pid == pid)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= CHROMIUM_TIMEOUT_S) {
-			kill(-pid, SIGKILL);
-			break;
-		}
-		usleep(50 * 1000);
-	}
-	kill(-pid, SIGKILL);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	/* The crash handler left the group: it leaves on its own once the
-	 * browser is gone; whatever is still there after a while is killed. */
-	for (int i = 0; strays(false) && i < STRAY_WAIT_S * 10; i++)
-		usleep(100 * 1000);
-	if (strays(true))
-		fprintf(stderr, "report_html: killed chromium's leftovers\n");
+	chromium_start(&c, tmpdir, args, outp);
+	chromium_wait(&c, CHROMIUM_TIMEOUT_S);
+	status = chromium_stop(&c, NULL);
+	assert_int_equal(chromium_procs(tmpdir, false), 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		size_t len;
-		char *err = slurp(errp, &len);
+		char *err = chromium_err_tail(tmpdir);
 
-		print_error("chromium %s: %s %d; its stderr ends:\n%s\n", extra,
-			    WIFEXITED(status) ? "exit" : "signal",
-			    WIFEXITED(status) ? WEXITSTATUS(status) :
-						WTERMSIG(status),
-			    err + (len > 2000 ? len - 2000 : 0));
+		print_error("chromium %s: wait status 0x%x; its stderr ends:\n%s\n",
+			    extra, status, err ? err : "");
 		free(err);
 		fail();
 	}
