@@ -40,6 +40,27 @@ static void t_bad_input(void **state)
 	cmd_bad(&o, "--forever");
 	cmd_run(&o, "NETBENCH_TEST_RATE_SCALE=2", "run", NULL);
 	cmd_bad(&o, "NETBENCH_TEST_RATE_SCALE: '2'");
+	/* Other programs at the ends (ext.h): refused before anything runs. */
+	cmd_run(&o, NULL, "run", "--server", "apache", NULL);
+	cmd_bad(&o, "--server: unknown server 'apache' (valid: netbench, caddy");
+	cmd_run(&o, NULL, "run", "--client", "caddy", NULL);
+	cmd_bad(&o, "--client: unknown client 'caddy'");
+	cmd_run(&o, NULL, "run", "-P", "h3", "--server", "nghttpd", NULL);
+	cmd_bad(&o, "--server nghttpd does not do h3 (it does: h2)");
+	cmd_run(&o, NULL, "run", "--server", "iperf3", NULL);
+	cmd_bad(&o, "iperf3 speaks only to iperf3");
+	cmd_run(&o, NULL, "run", "--server", "nghttpd", "--client", "gtlsclient",
+		NULL);
+	cmd_bad(&o, "have no protocol in common");
+	cmd_run(&o, NULL, "run", "--server", "gtlsserver", "--client",
+		"chromium", NULL);
+	cmd_bad(&o, "serves its page");
+	cmd_run(&o, NULL, "run", "--client", "cmd:curl -o out {url}", NULL);
+	cmd_bad(&o, "must use {file}");
+	cmd_run(&o, NULL, "run", "--server", "cmd:srv {port} {nope}", NULL);
+	cmd_bad(&o, "unknown placeholder {nope}");
+	cmd_run(&o, NULL, "run", "--server", "cmd:srv {port} 'x", NULL);
+	cmd_bad(&o, "unterminated '");
 }
 
 /* A host that stalls the emulator through every attempt leaves a case
