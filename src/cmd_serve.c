@@ -91,6 +91,16 @@ int nb_cmd_serve(int argc, char **argv)
 		nb_errorf("serve: --cert and --key go together");
 		return NB_EXIT_USAGE;
 	}
+	/* Unreadable material is bad input, told before anything listens. */
+	for (int i = 0; so.cert && i < 2; i++) {
+		const char *path = i ? so.key : so.cert;
+
+		if (access(path, R_OK)) {
+			nb_errorf("serve: %s %s: %s", i ? "--key" : "--cert", path,
+				  strerror(errno));
+			return NB_EXIT_USAGE;
+		}
+	}
 	if (!proto || !addr[0]) {
 		nb_errorf("serve: --proto and --listen are required "
 			  "(e.g. --proto tcp --listen 10.77.0.2:5201)");

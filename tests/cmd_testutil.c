@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,18 +24,14 @@ static void slurp(int fd, char *buf, size_t len)
 	buf[got] = '\0';
 }
 
-void cmd_run(struct cmd_out *o, const char *env, ...)
+/* Runs argv (argv[0] a path) with env added, as uid:gid when uid is not
+ * (uid_t)-1, into o. */
+static void run_argv(struct cmd_out *o, const char *env, uid_t uid, gid_t gid,
+		     char *argv[])
 {
-	char *argv[32] = {(char *)nb_self_exe()};
-	int po[2], pe[2], status, i = 1;
-	va_list ap;
+	int po[2], pe[2], status;
 	pid_t pid;
 
-	assert_non_null(argv[0]);
-	va_start(ap, env);
-	while (i < 31 && (argv[i] = va_arg(ap, char *)))
-		i++;
-	va_end(ap);
 	assert_int_equal(pipe(po), 0);
 	assert_int_equal(pipe(pe), 0);
 	pid = fork();
@@ -44,6 +41,9 @@ void cmd_run(struct cmd_out *o, const char *env, ...)
 		dup2(pe[1], 2);
 		if (env)
 			putenv((char *)env);
+		if (uid != (uid_t)-1 &&
+		    (setgroups(0, NULL) || setgid(gid) || setuid(uid)))
+			_exit(126);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -58,6 +58,33 @@ void cmd_run(struct cmd_out *o, const char *env, ...)
 	o->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void cmd_run(struct cmd_out *o, const char *env, ...)
+{
+	char *argv[32] = {(char *)nb_self_exe()};
+	va_list ap;
+	int i = 1;
+
+	assert_non_null(argv[0]);
+	va_start(ap, env);
+	while (i < 31 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	run_argv(o, env, (uid_t)-1, 0, argv);
+}
+
+void cmd_run_as(struct cmd_out *o, uid_t uid, gid_t gid, const char *exe, ...)
+{
+	char *argv[32] = {(char *)exe};
+	va_list ap;
+	int i = 1;
+
+	va_start(ap, exe);
+	while (i < 31 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	run_argv(o, NULL, uid, gid, argv);
+}
+
 int cmd_lines(const char *s)
 {
 	int n = 0;
@@ -69,7 +96,12 @@ int cmd_lines(const char *s)
 
 void cmd_bad(const struct cmd_out *o, const char *needle)
 {
-	if (o->code != 2 || cmd_lines(o->err) != 1 || !strstr(o->err, needle))
-		fail_msg("expected exit 2 and one line with \"%s\"; got exit %d:\n%s",
-			 needle, o->code, o->err);
+	cmd_fails(o, 2, needle);
+}
+
+void cmd_fails(const struct cmd_out *o, int code, const char *needle)
+{
+	if (o->code != code || cmd_lines(o->err) != 1 || !strstr(o->err, needle))
+		fail_msg("expected exit %d and one line with \"%s\"; got exit "
+			 "%d:\n%s", code, needle, o->code, o->err);
 }
