@@ -61,6 +61,10 @@ static void t_bad_input(void **state)
 	cmd_bad(&o, "unknown placeholder {nope}");
 	cmd_run(&o, NULL, "run", "--server", "cmd:srv {port} 'x", NULL);
 	cmd_bad(&o, "unterminated '");
+	/* A peer that is not installed: the machine cannot run it. */
+	cmd_run(&o, "PATH=/nonexistent", "run", "-p", "10M_40ms", "--client",
+		"chromium", NULL);
+	cmd_fails(&o, 4, "run: nothing ran: chromium: not found in PATH");
 }
 
 /* A host that stalls the emulator through every attempt leaves a case
