@@ -37,37 +37,6 @@
 
 static const int64_t stream_of[8] = {0, 4, 8, 12, 2, 6, 10, 16};
 
-static int stop_sending(nghttp3_conn *h3, int64_t sid, uint64_t code,
-			void *ud, void *sud)
-{
-	struct nb_quic *q = ud;
-
-	(void)h3;
-	(void)sud;
-	return ngtcp2_conn_shutdown_stream_read(q->conn, sid, code) ?
-	       NGHTTP3_ERR_CALLBACK_FAILURE : 0;
-}
-
-static int reset_stream(nghttp3_conn *h3, int64_t sid, uint64_t code,
-			void *ud, void *sud)
-{
-	struct nb_quic *q = ud;
-
-	(void)h3;
-	(void)sud;
-	return ngtcp2_conn_shutdown_stream_write(q->conn, sid, code) ?
-	       NGHTTP3_ERR_CALLBACK_FAILURE : 0;
-}
-
-static int deferred_consume(nghttp3_conn *h3, int64_t sid, size_t n,
-			    void *ud, void *sud)
-{
-	(void)h3;
-	(void)sud;
-	nb_quic_consumed(ud, sid, n);
-	return 0;
-}
-
 static void rand_cb(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
 {
 	(void)ctx;
@@ -164,9 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q.app = &r;
 	q.fd = -1;
 	q.conn = quic_conn(&q);
-	cb.stop_sending = stop_sending;
-	cb.reset_stream = reset_stream;
-	cb.deferred_consume = deferred_consume;
+	nb_quic_h3_glue(&cb);
 	nghttp3_settings_default(&st);
 	if (nghttp3_conn_server_new(&q.h3, &cb, &st, nghttp3_mem_default(), &q))
 		abort();

@@ -307,6 +307,16 @@ static int h3_deferred_consume(nghttp3_conn *h3, int64_t sid, size_t n,
 	return 0;
 }
 
+void nb_quic_h3_glue(nghttp3_callbacks *cb)
+{
+	if (!cb->stop_sending)
+		cb->stop_sending = h3_stop_sending;
+	if (!cb->reset_stream)
+		cb->reset_stream = h3_reset_stream;
+	if (!cb->deferred_consume)
+		cb->deferred_consume = h3_deferred_consume;
+}
+
 /* The HTTP/3 layer on the 1-RTT keys: nghttp3 connection, control and
  * QPACK streams. Returns 0 or NGTCP2_ERR_CALLBACK_FAILURE. */
 static int h3_setup(struct nb_quic *q)
@@ -318,12 +328,7 @@ static int h3_setup(struct nb_quic *q)
 
 	if (q->h3)
 		return 0;
-	if (!cb.stop_sending)
-		cb.stop_sending = h3_stop_sending;
-	if (!cb.reset_stream)
-		cb.reset_stream = h3_reset_stream;
-	if (!cb.deferred_consume)
-		cb.deferred_consume = h3_deferred_consume;
+	nb_quic_h3_glue(&cb);
 	nghttp3_settings_default(&st);
 	if (ngtcp2_conn_get_max_local_streams_uni(q->conn) < 3) {
 		q->failed = nb_fail(-EPROTO, "HTTP/3: the peer allows fewer "

@@ -191,6 +191,12 @@ int nb_quic_expire(struct nb_quic *q, ngtcp2_tstamp now);
  * end's h3_callbacks set them). */
 void nb_quic_consumed(struct nb_quic *q, int64_t sid, size_t n);
 
+/* Fills the nghttp3 callbacks cb leaves NULL that tie nghttp3 to the QUIC
+ * connection (the nghttp3 user data is the struct nb_quic): stop_sending
+ * and reset_stream shut the ngtcp2 stream's read / write side,
+ * deferred_consume is nb_quic_consumed. Cannot fail. */
+void nb_quic_h3_glue(nghttp3_callbacks *cb);
+
 /* Closes gracefully (H3 GOAWAY, CONNECTION_CLOSE with H3_NO_ERROR, or
  * `app_error` when nonzero) and sends it. */
 int nb_quic_close(struct nb_quic *q, uint64_t app_error, ngtcp2_tstamp now);
