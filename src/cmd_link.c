@@ -80,12 +80,8 @@ static int parse(int argc, char **argv, struct link_opts *o)
 	while ((c = getopt_long(argc, argv, ":p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			o->profile = nb_profile_find(optarg);
-			if (!o->profile) {
-				nb_profile_names(names, sizeof(names));
-				return nb_fail(-EINVAL, "unknown profile '%s' (valid: %s)",
-					       optarg, names);
-			}
+			if (nb_profile_parse(NULL, optarg, &o->profile))
+				return -EINVAL;
 			break;
 		case O_LOSS:
 			if (nb_parse_double("--loss", optarg, 0, 100, &o->loss))

@@ -1,9 +1,12 @@
 /* netbench: network profiles (see profile.h). */
 #include "profile.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "error.h"
 
 static const struct nb_profile profiles[] = {
 #define NB_PROFILE(name, rate, rtt, notes) {#name, rate, rtt, notes},
@@ -90,4 +93,17 @@ uint64_t nb_profile_transfer_bytes(const struct nb_profile *p, double seconds)
 	double bytes = (double)rate / 8.0 * seconds;
 
 	return bytes < 1.0 ? 1 : (uint64_t)bytes;
+}
+
+int nb_profile_parse(const char *opt, const char *name,
+		     const struct nb_profile **out)
+{
+	char names[256];
+
+	*out = nb_profile_find(name);
+	if (*out)
+		return 0;
+	nb_profile_names(names, sizeof(names));
+	return nb_fail(-EINVAL, "%s%sunknown profile '%s' (valid: %s)",
+		       opt ? opt : "", opt ? ": " : "", name, names);
 }

@@ -31,6 +31,12 @@ const struct nb_profile *nb_profile_find(const char *name);
 /* "unthrottled, 1M_400ms, ..." (for error messages). */
 void nb_profile_names(char *buf, size_t len);
 
+/* nb_profile_find() for user input: *out is the profile named `name`.
+ * Errors: -EINVAL, nb_lasterr() saying "OPT: unknown profile 'NAME'
+ * (valid: ...)" (without "OPT: " when opt is NULL). */
+int nb_profile_parse(const char *opt, const char *name,
+		     const struct nb_profile **out);
+
 /* Bandwidth-delay product in bytes (0 when unthrottled). */
 uint64_t nb_profile_bdp_bytes(const struct nb_profile *p);
 

@@ -24,15 +24,11 @@ static int parse_list(const char *opt, const char *arg, struct run_opts *o, int 
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (which == 'p') {
-			const struct nb_profile *p = nb_profile_find(tok);
-			char names[256];
+			const struct nb_profile *p;
 
-			if (!p) {
-				nb_profile_names(names, sizeof(names));
-				rv = nb_fail(-EINVAL, "%s: unknown profile '%s' (valid: %s)",
-					     opt, tok, names);
+			rv = nb_profile_parse(opt, tok, &p);
+			if (rv)
 				break;
-			}
 			if (o->nprofiles < MAX_SEL)
 				o->profiles[o->nprofiles++] = p;
 		} else if (which == 'P') {

@@ -86,7 +86,6 @@ static void t_case(void **state)
 static int parse_case(const char *name, struct nb_case_spec *spec)
 {
 	char buf[96], *prof, *proto, *dir, *save = NULL;
-	char names[256];
 
 	snprintf(buf, sizeof(buf), "%s", name);
 	prof = strtok_r(buf, "/", &save);
@@ -94,11 +93,8 @@ static int parse_case(const char *name, struct nb_case_spec *spec)
 	dir = strtok_r(NULL, "/", &save);
 	if (!prof || !proto || !dir || strtok_r(NULL, "/", &save))
 		return nb_fail(-EINVAL, "case '%s' is not PROFILE/PROTO/DIR", name);
-	spec->profile = nb_profile_find(prof);
-	if (!spec->profile) {
-		nb_profile_names(names, sizeof(names));
-		return nb_fail(-EINVAL, "unknown profile '%s' (valid: %s)", prof, names);
-	}
+	if (nb_profile_parse(NULL, prof, &spec->profile))
+		return -EINVAL;
 	spec->proto = nb_proto_find(proto);
 	if (!spec->proto)
 		return -EINVAL;

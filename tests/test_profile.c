@@ -5,8 +5,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <string.h>
 
+#include "error.h"
 #include "profile.h"
 
 static void t_table(void **state)
@@ -45,6 +47,24 @@ static void t_names(void **state)
 				 "300M_40ms, 300M_80ms");
 }
 
+static void t_parse(void **state)
+{
+	const struct nb_profile *p = NULL;
+
+	(void)state;
+	assert_int_equal(nb_profile_parse("-p", "10Mbit_40ms", &p), 0);
+	assert_string_equal(p->name, "10M_40ms");
+	assert_int_equal(nb_profile_parse("-p", "10M_41ms", &p), -EINVAL);
+	assert_null(p);
+	assert_string_equal(nb_lasterr(), "-p: unknown profile '10M_41ms' "
+			    "(valid: unthrottled, 1M_400ms, 10M_40ms, 100M_40ms, "
+			    "300M_40ms, 300M_80ms)");
+	assert_int_equal(nb_profile_parse(NULL, "", &p), -EINVAL);
+	assert_string_equal(nb_lasterr(), "unknown profile '' (valid: "
+			    "unthrottled, 1M_400ms, 10M_40ms, 100M_40ms, "
+			    "300M_40ms, 300M_80ms)");
+}
+
 static void t_bdp_queue(void **state)
 {
 	const struct nb_profile *p = nb_profile_find("300M_80ms");
@@ -81,7 +101,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_table),   cmocka_unit_test(t_lookup),
 		cmocka_unit_test(t_names),   cmocka_unit_test(t_bdp_queue),
-		cmocka_unit_test(t_sizes),  
+		cmocka_unit_test(t_sizes),   cmocka_unit_test(t_parse),  
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
