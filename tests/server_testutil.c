@@ -365,23 +365,35 @@ int srv_prepare(const char *name)
 	return 0;
 }
 
-int srv_group_setup(void **state)
+int srv_spawn(struct nb_undo *u, struct nb_child *c, const char *proto,
+	      const char *port, const char *results_file)
 {
-	/* Under the valgrind setup, the server runs under valgrind too. */
+	/* Under the valgrind setup, the server runs under valgrind too, its
+	 * report in its stderr (valgrind itself is not traced: /usr). */
+	char listen[32];
 	char *argv[] = {"/usr/bin/valgrind", "--quiet", "--error-exitcode=1",
 			"--leak-check=full", "--errors-for-leak-kinds=definite",
 			"--track-fds=yes", (char *)nb_self_exe(), "serve",
-			"--proto", (char *)srv_proto, "--listen", ADDR ":4443",
-			"--ready-fd", "3", NULL, NULL, NULL};
+			"--proto", (char *)proto, "--listen", listen,
+			"--ready-fd", "3",
+			results_file ? "--results-file" : NULL,
+			(char *)results_file, NULL};
 	bool vg = getenv("NETBENCH_UNDER_VALGRIND") != NULL;
+	int rv;
+
+	snprintf(listen, sizeof(listen), ADDR ":%s", port);
+	rv = nb_spawn(u, c, -1, vg ? argv : argv + 6, vg ? 60000 : 5000);
+	if (rv)
+		fprintf(stderr, "%s: %s\n", test_name, nb_lasterr());
+	return rv;
+}
+
+int srv_group_setup(void **state)
+{
 	char ca[4096];
 	int fd, tfd, saved, rv;
 
 	(void)state;
-	if (srv_results_file) {
-		argv[14] = "--results-file";
-		argv[15] = (char *)srv_results_file;
-	}
 	nb_undo_init(&undo);
 	if (nb_certs_path("ca.pem", ca, sizeof(ca)) ||
 	    gnutls_certificate_allocate_credentials(&cred) ||
@@ -397,13 +409,10 @@ int srv_group_setup(void **state)
 	/* The server's stderr is the log file. */
 	saved = dup(2);
 	dup2(fd, 2);
-	rv = nb_spawn(&undo, &server, -1, vg ? argv : argv + 6,
-		      vg ? 60000 : 5000);
+	rv = srv_spawn(&undo, &server, srv_proto, "4443", srv_results_file);
 	dup2(saved, 2);
 	close(saved);
 	close(fd);
-	if (rv)
-		fprintf(stderr, "%s: %s\n", test_name, nb_lasterr());
 	spawned = rv == 0;
 	return rv;
 }

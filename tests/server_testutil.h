@@ -58,6 +58,12 @@ extern char tmpfile_path[];
  * "<name>: skipped: <reason>" and returns 77 (meson's skip). */
 int srv_prepare(const char *name);
 
+/* Spawns `netbench serve --proto proto --listen ADDR:port [--results-file
+ * results_file]` (under valgrind when the test is), its undo registered
+ * on u. Returns 0 or nb_spawn()'s error (printed). */
+int srv_spawn(struct nb_undo *u, struct nb_child *c, const char *proto,
+	      const char *port, const char *results_file);
+
 /* cmocka group fixtures: spawn the server / stop it (SIGTERM unless it
  * has exited), check that it exited with status 0 (under valgrind: no
  * error, no definite leak, nothing but stdio left open), print its log. */

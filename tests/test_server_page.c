@@ -367,23 +367,6 @@ static void t_upload_record(void **state)
 
 /* --- the group ----------------------------------------------------------- */
 
-/* `netbench serve --proto proto` on port, with a results file or not. */
-static int serve(struct nb_child *c, const char *proto, const char *port,
-		 const char *file)
-{
-	char listen[32];
-	char *argv[] = {(char *)nb_self_exe(), "serve", "--proto",
-			(char *)proto, "--listen", listen, "--ready-fd", "3",
-			file ? "--results-file" : NULL, (char *)file, NULL};
-	int rv;
-
-	snprintf(listen, sizeof(listen), ADDR ":%s", port);
-	rv = nb_spawn(&undo, c, -1, argv, 5000);
-	if (rv)
-		fprintf(stderr, "server_page: %s\n", nb_lasterr());
-	return rv;
-}
-
 static int group_setup(void **state)
 {
 	if (!mkdtemp(dir) || nb_certs_path("ca.pem", ca, sizeof(ca)))
@@ -393,9 +376,9 @@ static int group_setup(void **state)
 	srv_results_file = results;
 	nb_undo_init(&undo);
 	if (srv_group_setup(state) ||
-	    serve(&h3, "h3", H3_PORT, results_h3) ||
-	    serve(&bare_h2, "h2", BARE_PORT, NULL) ||
-	    serve(&bare_h3, "h3", BARE_PORT, NULL))
+	    srv_spawn(&undo, &h3, "h3", H3_PORT, results_h3) ||
+	    srv_spawn(&undo, &bare_h2, "h2", BARE_PORT, NULL) ||
+	    srv_spawn(&undo, &bare_h3, "h3", BARE_PORT, NULL))
 		return -1;
 	return 0;
 }
