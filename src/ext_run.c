@@ -1,7 +1,6 @@
 /* netbench: running an external client for one replicate (see ext_run.h). */
 #include "ext_run.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +18,7 @@
 #include "interrupt.h"
 #include "payload.h"
 #include "peer.h"
+#include "procfs.h"
 #include "spawn.h"
 #include "tls.h"
 #include "undo.h"
@@ -107,120 +107,6 @@ int nb_ext_check_payload(const char *path, uint64_t size)
 out:
 	free(buf);
 	return rv;
-}
-
-/* The fields of /proc/<pid>/stat after the command's ")" into buf: from
- * the state on. Returns them, or NULL (gone, unreadable). */
-static const char *proc_stat(const char *pid, char *buf, size_t len)
-{
-	char path[300], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p + 2 : NULL;
-}
-
-int nb_ext_group_cpu(pid_t pgid, double *seconds)
-{
-	long tick = sysconf(_SC_CLK_TCK);
-	unsigned long long sum = 0;
-	bool any = false;
-	struct dirent *d;
-	DIR *proc = opendir("/proc");
-
-	if (!proc)
-		return -errno;
-	while ((d = readdir(proc))) {
-		unsigned long long ut, st, cut, cst;
-		const char *f;
-		char buf[1024];
-		int pgrp;
-
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		/* state ppid pgrp ... utime (14) stime cutime cstime */
-		f = proc_stat(d->d_name, buf, sizeof(buf));
-		if (!f || sscanf(f, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u "
-				 "%*u %llu %llu %llu %llu", &pgrp, &ut, &st, &cut,
-				 &cst) != 5 || pgrp != pgid)
-			continue;
-		sum += ut + st + cut + cst;
-		any = true;
-	}
-	closedir(proc);
-	if (!any)
-		return -ESRCH;
-	*seconds = (double)sum / (double)tick;
-	return 0;
-}
-
-#define MAX_CHILDREN 256
-
-/* This process's children (from /proc: PPid = us), at most cap. */
-static size_t list_children(pid_t *out, size_t cap)
-{
-	pid_t self = getpid();
-	struct dirent *d;
-	DIR *proc = opendir("/proc");
-	size_t n = 0;
-
-	if (!proc)
-		return 0;
-	while ((d = readdir(proc)) && n < cap) {
-		const char *f;
-		char buf[512];
-		int ppid;
-
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		f = proc_stat(d->d_name, buf, sizeof(buf));
-		if (f && sscanf(f, "%*c %d", &ppid) == 1 && ppid == self)
-			out[n++] = (pid_t)atoi(d->d_name);
-	}
-	closedir(proc);
-	return n;
-}
-
-/* What the client handed to us (a subreaper) outside its process group:
- * a browser's crash handler daemonizes, and its orphan becomes our child.
- * Every child that was not there before the client ran is the client's:
- * killed and reaped, for up to a second while they keep coming. */
-static void reap_strays(const pid_t *before, size_t nbefore)
-{
-	pid_t *now = malloc(MAX_CHILDREN * sizeof(*now));
-	double end = nb_now() + 1.0;
-
-	if (!now)
-		return;
-	do {
-		size_t n = list_children(now, MAX_CHILDREN), strays = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			bool old = false;
-
-			for (size_t k = 0; k < nbefore && !old; k++)
-				old = now[i] == before[k];
-			if (old)
-				continue;
-			strays++;
-			kill(now[i], SIGKILL);
-			waitpid(now[i], NULL, 0);
-		}
-		if (!strays)
-			break;
-		usleep(20000);
-	} while (nb_now() < end);
-	free(now);
 }
 
 /* The client's output (at most LOG_MAX bytes from its start), malloc'd,
@@ -346,10 +232,10 @@ static void page_records(struct run_state *s)
 		const char *e = event_of(rec);
 
 		if (!strcmp(e, "start") &&
-		    nb_ext_group_cpu(s->child.pid, &s->cpu0))
+		    nb_proc_group_cpu(s->child.pid, &s->cpu0))
 			s->cpu0 = -1;
 		if (!strcmp(e, "done") || !strcmp(e, "error")) {
-			if (nb_ext_group_cpu(s->child.pid, &s->cpu1))
+			if (nb_proc_group_cpu(s->child.pid, &s->cpu1))
 				s->cpu1 = -1;
 			s->done = rec;
 			return;
@@ -513,8 +399,7 @@ int nb_ext_client_run(const struct nb_ext_client_job *j,
 	struct run_state s = {.j = j, .cpu0 = -1, .cpu1 = -1};
 	char logpath[PATH_MAX], exe[PATH_MAX], why[512], *log = NULL;
 	uint64_t said = UINT64_MAX;
-	pid_t *before = NULL;
-	size_t nbefore = 0;
+	struct nb_child_set *before = NULL;
 	struct stat st;
 	int fd, rv;
 
@@ -544,8 +429,9 @@ int nb_ext_client_run(const struct nb_ext_client_job *j,
 		rv = nb_fail(-errno, "create %s: %s", logpath, strerror(errno));
 		goto out;
 	}
-	before = malloc(MAX_CHILDREN * sizeof(*before));
-	nbefore = before ? list_children(before, MAX_CHILDREN) : 0;
+	before = malloc(sizeof(*before));
+	if (before)
+		nb_children_now(before);
 	s.t0 = nb_now();
 	rv = nb_spawn_out(j->undo, &s.child, j->nsfd, s.cmd->argv.v, 0, fd);
 	close(fd);
@@ -556,7 +442,7 @@ int nb_ext_client_run(const struct nb_ext_client_job *j,
 	 * then whatever it left with us. */
 	nb_undo_release(j->undo, s.child.undo_idx);
 	if (before)
-		reap_strays(before, nbefore);
+		nb_children_stop_new(before);
 	log = read_log(logpath);
 	if (rv)
 		goto fail;

@@ -73,8 +73,5 @@ int nb_ext_write_payload(const char *path, uint64_t size);
  * errno. */
 int nb_ext_check_payload(const char *path, uint64_t size);
 
-/* CPU seconds of every process in group pgid, from /proc (with what they
- * reaped). Errors: -ESRCH (no such group). */
-int nb_ext_group_cpu(pid_t pgid, double *seconds);
 
 #endif

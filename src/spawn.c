@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "interrupt.h"
+#include "procfs.h"
 #include "undo.h"
 
 static double now_s(void)
@@ -251,32 +252,42 @@ double nb_child_cpu_seconds(const struct nb_child *c)
 
 int nb_child_cpu_now(const struct nb_child *c, double *seconds)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	ssize_t n;
-	int fd;
-
 	if (c->reaped) {
 		*seconds = nb_child_cpu_seconds(c);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)c->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return nb_fail(-errno, "%s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return nb_fail(-EIO, "%s: empty", path);
-	buf[n] = '\0';
-	/* Fields 14 and 15 (utime, stime) follow "pid (comm) state", and comm
-	 * may hold spaces and parentheses: count from the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-			 "%llu %llu", &ut, &st) != 2)
-		return nb_fail(-EIO, "%s: unexpected format", path);
-	*seconds = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-	return 0;
+	return nb_proc_cpu(c->pid, seconds);
+}
+
+void nb_children_now(struct nb_child_set *s)
+{
+	s->n = nb_proc_children(s->pid, NB_CHILD_SET_MAX);
+}
+
+void nb_children_stop_new(const struct nb_child_set *before)
+{
+	double end = now_s() + 1.0;
+	struct nb_child_set now;
+
+	do {
+		size_t strays = 0;
+
+		nb_children_now(&now);
+		for (size_t i = 0; i < now.n; i++) {
+			bool old = false;
+
+			for (size_t k = 0; k < before->n && !old; k++)
+				old = now.pid[i] == before->pid[k];
+			if (old)
+				continue;
+			strays++;
+			kill(now.pid[i], SIGKILL);
+			waitpid(now.pid[i], NULL, 0);
+		}
+		if (!strays)
+			return;
+		usleep(20000);
+	} while (now_s() < end);
 }
 
 const char *nb_self_exe(void)

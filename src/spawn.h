@@ -57,6 +57,24 @@ int nb_spawn_out_at(struct nb_undo *u, const char *file, int line,
  * someone else. */
 int nb_child_stop(struct nb_child *c);
 
+/* This process's children at one moment, to stop later those that
+ * appear after it. */
+#define NB_CHILD_SET_MAX 256
+struct nb_child_set {
+	pid_t pid[NB_CHILD_SET_MAX];
+	size_t n;
+};
+
+/* Takes the set of this process's children now (procfs.h). */
+void nb_children_now(struct nb_child_set *s);
+
+/* SIGKILLs and reaps every child of this process that is not in before,
+ * for up to a second while more keep coming: what a child handed to this
+ * process (a subreaper) outside its process group -- a browser's crash
+ * handler daemonizes, and its orphan becomes ours. Call it once that
+ * child is stopped, with nothing else spawned since before was taken. */
+void nb_children_stop_new(const struct nb_child_set *before);
+
 /* Reaps the child if it has exited (no signal sent). Returns 1 if reaped,
  * 0 if still running, negative errno. */
 int nb_child_poll(struct nb_child *c);

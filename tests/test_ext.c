@@ -340,16 +340,6 @@ static void t_payload_file(void **state)
 	assert_true(nb_ext_check_payload(path, 1) < 0);
 }
 
-static void t_group_cpu(void **state)
-{
-	double s = -1;
-
-	(void)state;
-	assert_int_equal(nb_ext_group_cpu(getpgrp(), &s), 0);
-	assert_true(s >= 0);
-	assert_int_equal(nb_ext_group_cpu(0x3fffffff, &s), -ESRCH);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,7 +352,6 @@ int main(void)
 		cmocka_unit_test(t_cmd_client),
 		cmocka_unit_test(t_servers),
 		cmocka_unit_test(t_payload_file),
-		cmocka_unit_test(t_group_cpu),
 	};
 
 	return cmocka_run_group_tests_name("ext", tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,6 +101,60 @@ static void t_sigterm_ignored(void **state)
 	assert_int_equal(WTERMSIG(c.status), SIGKILL);
 }
 
+/* New children that are not set members, as seen by nb_children_now. */
+static size_t new_children(const struct nb_child_set *before)
+{
+	struct nb_child_set now;
+	size_t n = 0;
+
+	nb_children_now(&now);
+	for (size_t i = 0; i < now.n; i++) {
+		bool old = false;
+
+		for (size_t k = 0; k < before->n; k++)
+			old = old || now.pid[i] == before->pid[k];
+		n += !old;
+	}
+	return n;
+}
+
+static void t_children_stop_new(void **state)
+{
+	/* The child daemonizes a grandchild (own session, like chromium's
+	 * crash handler): stopping the child's group does not reach it, it is
+	 * handed to us (a subreaper), and nb_children_stop_new stops it --
+	 * but not the child we had before. */
+	char *argv[] = {"/bin/sh", "-c", "setsid -f sleep 30; echo READY >&3; "
+			"exec 3>&-; sleep 30", NULL};
+	struct nb_child_set before;
+	struct nb_undo u;
+	struct nb_child c;
+	pid_t old;
+	int i;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	old = fork();
+	assert_true(old >= 0);
+	if (old == 0) {
+		pause();
+		_exit(0);
+	}
+	nb_children_now(&before);
+	assert_true(before.n >= 1);
+	nb_undo_init(&u);
+	assert_int_equal(nb_spawn(&u, &c, -1, argv, 5000), 0);
+	nb_undo_unwind(&u);
+	for (i = 0; i < 200 && new_children(&before) == 0; i++)
+		usleep(10000);
+	assert_int_equal(new_children(&before), 1);   /* the stray sleep */
+	nb_children_stop_new(&before);
+	assert_int_equal(new_children(&before), 0);
+	assert_int_equal(kill(old, 0), 0);            /* ours stays */
+	kill(old, SIGKILL);
+	assert_int_equal(waitpid(old, NULL, 0), old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +162,7 @@ int main(void)
 		cmocka_unit_test(t_exits_early),
 		cmocka_unit_test(t_never_ready),
 		cmocka_unit_test(t_sigterm_ignored),
+		cmocka_unit_test(t_children_stop_new),
 	};
 	int rv;
 
