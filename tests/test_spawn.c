@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -118,25 +119,45 @@ static size_t new_children(const struct nb_child_set *before)
 	return n;
 }
 
+static pid_t ours = -1;     /* t_children_stop_new's own child */
+
+/* Whatever t_children_stop_new failed with, its child does not outlive it
+ * (it would hold meson's output pipe open). */
+static int stop_ours(void **state)
+{
+	(void)state;
+	if (ours > 0) {
+		kill(ours, SIGKILL);
+		waitpid(ours, NULL, 0);
+		ours = -1;
+	}
+	return 0;
+}
+
 static void t_children_stop_new(void **state)
 {
 	/* The child daemonizes a grandchild (own session, like chromium's
 	 * crash handler): stopping the child's group does not reach it, it is
 	 * handed to us (a subreaper), and nb_children_stop_new stops it --
 	 * but not the child we had before. */
-	char *argv[] = {"/bin/sh", "-c", "setsid -f sleep 30; echo READY >&3; "
-			"exec 3>&-; sleep 30", NULL};
+	char dir[] = "/tmp/nb-test-spawn-XXXXXX", script[300];
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
 	struct nb_child_set before;
 	struct nb_undo u;
 	struct nb_child c;
-	pid_t old;
 	int i;
 
 	(void)state;
+	/* READY once the daemon is in its own session (it made the file). */
+	assert_non_null(mkdtemp(dir));
+	snprintf(script, sizeof(script),
+		 "setsid -f sh -c ': > %s/up; exec sleep 30'; "
+		 "while [ ! -e %s/up ]; do sleep 0.01; done; "
+		 "echo READY >&3; exec 3>&-; sleep 30", dir, dir);
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	old = fork();
-	assert_true(old >= 0);
-	if (old == 0) {
+	ours = fork();
+	assert_true(ours >= 0);
+	if (ours == 0) {
 		pause();
 		_exit(0);
 	}
@@ -145,14 +166,16 @@ static void t_children_stop_new(void **state)
 	nb_undo_init(&u);
 	assert_int_equal(nb_spawn(&u, &c, -1, argv, 5000), 0);
 	nb_undo_unwind(&u);
-	for (i = 0; i < 200 && new_children(&before) == 0; i++)
+	for (i = 0; i < 500 && new_children(&before) == 0; i++)
 		usleep(10000);
 	assert_int_equal(new_children(&before), 1);   /* the stray sleep */
 	nb_children_stop_new(&before);
 	assert_int_equal(new_children(&before), 0);
-	assert_int_equal(kill(old, 0), 0);            /* ours stays */
-	kill(old, SIGKILL);
-	assert_int_equal(waitpid(old, NULL, 0), old);
+	assert_int_equal(kill(ours, 0), 0);           /* ours stays */
+	strcat(dir, "/up");
+	assert_int_equal(unlink(dir), 0);
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(rmdir(dir), 0);
 }
 
 int main(void)
@@ -162,7 +185,7 @@ int main(void)
 		cmocka_unit_test(t_exits_early),
 		cmocka_unit_test(t_never_ready),
 		cmocka_unit_test(t_sigterm_ignored),
-		cmocka_unit_test(t_children_stop_new),
+		cmocka_unit_test_teardown(t_children_stop_new, stop_ours),
 	};
 	int rv;
 
