@@ -48,6 +48,7 @@
 #define RX_BUF 2048              /* larger than any datagram we accept */
 #define READ_BUDGET 1024         /* datagrams per loop turn, then timers */
 #define VN_MIN 1200              /* RFC 9000 §6: answer only that large */
+#define LINGER_MS 1000           /* closing periods after SIGTERM, at most */
 
 struct cid_entry {
 	struct cid_entry *next;      /* in its bucket */
@@ -553,6 +554,33 @@ static int serve_loop(struct server *srv)
 	return 0;
 }
 
+/* Interrupted: every connection is closed (CONNECTION_CLOSE sent), and
+ * the server stays through their closing periods, at most LINGER_MS,
+ * sending it again to a client that keeps sending -- one whose socket
+ * was full when the first arrived. */
+static void linger(struct server *srv)
+{
+	ngtcp2_tstamp now = nb_quic_now();
+	ngtcp2_tstamp end = now + LINGER_MS * NGTCP2_MILLISECONDS;
+
+	for (struct conn *c = srv->conns; c; c = c->next)
+		nb_quic_close(&c->q, 0, now);
+	if (want_events(srv, EPOLLIN))
+		return;
+	while (srv->conns && now < end) {
+		bool want_out;
+		ngtcp2_tstamp next = run_timers(srv, now, &want_out);
+		int ev;
+
+		ev = wait_events(srv, next < end ? next : end);
+		if (ev < 0)
+			return;
+		if (ev & (EPOLLIN | EPOLLERR))
+			read_all(srv);
+		now = nb_quic_now();
+	}
+}
+
 /* TLS material, the socket, the epoll set. Errors: see nb_h3_serve. */
 static int server_open(struct server *srv, const struct nb_serve_opts *o)
 {
@@ -630,6 +658,8 @@ int nb_h3_serve(const struct nb_serve_opts *o)
 		goto out;
 	nb_signal_ready(o->ready_fd);
 	rv = serve_loop(srv);
+	if (!rv)
+		linger(srv);
 out:
 	server_close(srv);
 	free(srv);

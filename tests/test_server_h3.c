@@ -215,7 +215,8 @@ static void t_h3_vanished_client(void **state)
  * (checked by the group teardown). */
 static void t_h3_sigterm(void **state)
 {
-	char cmd[512];
+	char cmd[512], path[256];
+	struct stat sb = {0};
 	FILE *dl;
 	int st;
 	time_t t0;
@@ -225,7 +226,12 @@ static void t_h3_sigterm(void **state)
 		 URL "/bytes/100000000000 2>&1", dldir);
 	dl = popen(cmd, "r");
 	assert_non_null(dl);
-	usleep(500000);
+	/* Once the body flows (a busy machine may take seconds to connect). */
+	snprintf(path, sizeof(path), "%s/100000000000", dldir);
+	for (int i = 0; i < 400 && (stat(path, &sb) || sb.st_size < 1000000);
+	     i++)
+		usleep(50000);
+	assert_true(sb.st_size >= 1000000);
 	assert_int_equal(kill(server.pid, SIGTERM), 0);
 	t0 = time(NULL);
 	st = pclose(dl);
