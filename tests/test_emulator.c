@@ -412,8 +412,11 @@ static void t_delay(void **state)
 		print_message("dir %d: one-way delay min %.3f median %.3f "
 			      "max %.3f ms\n", dir, (double)d[0] / 1e6,
 			      (double)d[N / 2] / 1e6, (double)d[N - 1] / 1e6);
-		assert_true(d[0] >= 20 * MS);
-		assert_true(d[N / 2] < 22 * MS);
+		assert_true(d[0] >= 20 * MS);          /* never early */
+		/* Under valgrind (one thread at a time, 20-50x slower) only
+		 * the floor is the emulator's: the median is valgrind's. */
+		if (!getenv("NETBENCH_UNDER_VALGRIND"))
+			assert_true(d[N / 2] < 22 * MS);
 		assert_int_equal(ds->frames, N);
 		assert_int_equal(ds->bytes, N * FRAME_LEN);
 		assert_int_equal(ds->forwarded, N);
