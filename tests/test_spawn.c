@@ -140,7 +140,7 @@ static void t_children_stop_new(void **state)
 	 * crash handler): stopping the child's group does not reach it, it is
 	 * handed to us (a subreaper), and nb_children_stop_new stops it --
 	 * but not the child we had before. */
-	char dir[] = "/tmp/nb-test-spawn-XXXXXX", script[300];
+	char dir[] = "/tmp/nb-test-spawn-XXXXXX", up[64], script[300];
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 	struct nb_child_set before;
 	struct nb_undo u;
@@ -150,14 +150,16 @@ static void t_children_stop_new(void **state)
 	(void)state;
 	/* READY once the daemon is in its own session (it made the file). */
 	assert_non_null(mkdtemp(dir));
+	snprintf(up, sizeof(up), "%s/up", dir);
 	snprintf(script, sizeof(script),
-		 "setsid -f sh -c ': > %s/up; exec sleep 30'; "
-		 "while [ ! -e %s/up ]; do sleep 0.01; done; "
-		 "echo READY >&3; exec 3>&-; sleep 30", dir, dir);
+		 "setsid -f sh -c ': > %s; exec sleep 30'; "
+		 "while [ ! -e %s ]; do sleep 0.01; done; "
+		 "echo READY >&3; exec 3>&-; sleep 30", up, up);
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	ours = fork();
 	assert_true(ours >= 0);
 	if (ours == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);  /* even if we abort */
 		pause();
 		_exit(0);
 	}
@@ -172,9 +174,7 @@ static void t_children_stop_new(void **state)
 	nb_children_stop_new(&before);
 	assert_int_equal(new_children(&before), 0);
 	assert_int_equal(kill(ours, 0), 0);           /* ours stays */
-	strcat(dir, "/up");
-	assert_int_equal(unlink(dir), 0);
-	*strrchr(dir, '/') = '\0';
+	assert_int_equal(unlink(up), 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
