@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <sched.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "link.h"
 
 int nb_parse_double(const char *opt, const char *s, double min, double max,
 		    double *out)
@@ -138,5 +140,45 @@ int nb_can_build_links(void)
 		return nb_fail(-EPERM,
 			       "cannot create network namespaces "
 			       "(needs root: CAP_SYS_ADMIN and CAP_NET_ADMIN)");
+	return 0;
+}
+
+int nb_cli_link_option(int c, const char *arg, double *loss,
+		       const char **emulator, uint64_t *seed)
+{
+	unsigned long long n;
+
+	switch (c) {
+	case NB_OPT_LOSS:
+		return nb_parse_double("--loss", arg, 0, 100, loss) ? -EINVAL : 1;
+	case NB_OPT_EMULATOR:
+		if (!nb_link_backend_find(arg))
+			return nb_fail(-EINVAL, "--emulator: %s", nb_lasterr());
+		*emulator = arg;
+		return 1;
+	case NB_OPT_SEED:
+		if (nb_parse_uint("--seed", arg, 0, UINT64_MAX, &n))
+			return -EINVAL;
+		*seed = n;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int nb_getopt_error(int c, char *const argv[], const char *hint)
+{
+	if (c == ':')
+		return nb_fail(-EINVAL, "option %s needs a value",
+			       argv[optind - 1]);
+	return nb_fail(-EINVAL, "unknown option '%s'%s%s%s", argv[optind - 1],
+		       hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+}
+
+int nb_getopt_done(int argc, char *const argv[])
+{
+	if (optind < argc)
+		return nb_fail(-EINVAL, "unexpected argument '%s'",
+			       argv[optind]);
 	return 0;
 }

@@ -47,13 +47,9 @@ static int parse(int argc, char **argv, struct compare_opts *o)
 					       "number between 0 and 1 (exclusive)",
 					       optarg);
 			break;
-		case ':':
-			return nb_fail(-EINVAL, "option %s needs a value",
-				       argv[optind - 1]);
 		default:
-			return nb_fail(-EINVAL, "unknown option '%s' (valid: "
-				       "--threshold PCT, --alpha A)",
-				       argv[optind - 1]);
+			return nb_getopt_error(c, argv, "valid: --threshold PCT, "
+					       "--alpha A");
 		}
 	}
 	if (argc - optind != 2)

@@ -60,15 +60,12 @@ struct link_opts {
 
 static int parse(int argc, char **argv, struct link_opts *o)
 {
-	enum { O_LOSS = 256, O_EMU, O_MEASURE, O_SEED, O_LOSS_PACKETS };
+	enum { O_MEASURE = 256, O_LOSS_PACKETS };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"network_type", required_argument, NULL, 'p'},
-		{"loss", required_argument, NULL, O_LOSS},
-		{"pkt_loss_rate", required_argument, NULL, O_LOSS},
-		{"emulator", required_argument, NULL, O_EMU},
+		NB_CLI_LINK_OPTIONS,
 		{"measure", required_argument, NULL, O_MEASURE},
-		{"seed", required_argument, NULL, O_SEED},
 		{"loss-packets", required_argument, NULL, O_LOSS_PACKETS},
 		{NULL, 0, NULL, 0},
 	};
@@ -78,28 +75,21 @@ static int parse(int argc, char **argv, struct link_opts *o)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:", opts, NULL)) != -1) {
+		int taken = nb_cli_link_option(c, optarg, &o->loss,
+					       &o->emulator, &o->seed);
+
+		if (taken < 0)
+			return taken;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'p':
 			if (nb_profile_parse(NULL, optarg, &o->profile))
 				return -EINVAL;
 			break;
-		case O_LOSS:
-			if (nb_parse_double("--loss", optarg, 0, 100, &o->loss))
-				return -EINVAL;
-			break;
-		case O_EMU:
-			if (!nb_link_backend_find(optarg))
-				return nb_fail(-EINVAL, "--emulator: %s", nb_lasterr());
-			o->emulator = optarg;
-			break;
 		case O_MEASURE:
 			if (nb_parse_double("--measure", optarg, 0.5, 600, &o->measure_s))
 				return -EINVAL;
-			break;
-		case O_SEED:
-			if (nb_parse_uint("--seed", optarg, 0, UINT64_MAX, &n))
-				return -EINVAL;
-			o->seed = n;
 			break;
 		case O_LOSS_PACKETS:
 			if (nb_parse_uint("--loss-packets", optarg, 1000,
@@ -107,14 +97,12 @@ static int parse(int argc, char **argv, struct link_opts *o)
 				return -EINVAL;
 			o->loss_packets = n;
 			break;
-		case ':':
-			return nb_fail(-EINVAL, "option %s needs a value", argv[optind - 1]);
 		default:
-			return nb_fail(-EINVAL, "unknown option '%s'", argv[optind - 1]);
+			return nb_getopt_error(c, argv, "see netbench --help");
 		}
 	}
-	if (optind < argc)
-		return nb_fail(-EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (nb_getopt_done(argc, argv))
+		return -EINVAL;
 	if (!o->profile) {
 		nb_profile_names(names, sizeof(names));
 		return nb_fail(-EINVAL, "-p PROFILE is required (valid: %s)", names);

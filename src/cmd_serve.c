@@ -75,18 +75,13 @@ int nb_cmd_serve(int argc, char **argv)
 		case 'R':
 			so.results_file = optarg;
 			break;
-		case ':':
-			nb_errorf("serve: option %s needs a value", argv[optind - 1]);
-			return NB_EXIT_USAGE;
 		default:
-			nb_errorf("serve: unknown option '%s'", argv[optind - 1]);
-			return NB_EXIT_USAGE;
+			nb_getopt_error(c, argv, NULL);
+			goto bad;
 		}
 	}
-	if (optind < argc) {
-		nb_errorf("serve: unexpected argument '%s'", argv[optind]);
-		return NB_EXIT_USAGE;
-	}
+	if (nb_getopt_done(argc, argv))
+		goto bad;
 	if (!so.cert != !so.key) {
 		nb_errorf("serve: --cert and --key go together");
 		return NB_EXIT_USAGE;

@@ -60,21 +60,17 @@ static int parse_list(const char *opt, const char *arg, struct run_opts *o, int 
 
 int nb_run_parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_LOSS = 256, O_DURATION, O_SIZE, O_EMU, O_SEED, O_FEC, O_NOFEC,
-	       O_FOREVER, O_COMPARE, O_THRESHOLD, O_NOBASE,
-	       O_SERVER, O_CLIENT };
+	enum { O_DURATION = 256, O_SIZE, O_FEC, O_NOFEC, O_FOREVER, O_COMPARE,
+	       O_THRESHOLD, O_NOBASE, O_SERVER, O_CLIENT };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"network_type", required_argument, NULL, 'p'},
 		{"proto", required_argument, NULL, 'P'},
 		{"direction", required_argument, NULL, 'd'},
 		{"replicates", required_argument, NULL, 'n'},
-		{"loss", required_argument, NULL, O_LOSS},
-		{"pkt_loss_rate", required_argument, NULL, O_LOSS},
+		NB_CLI_LINK_OPTIONS,
 		{"duration", required_argument, NULL, O_DURATION},
 		{"size", required_argument, NULL, O_SIZE},
-		{"emulator", required_argument, NULL, O_EMU},
-		{"seed", required_argument, NULL, O_SEED},
 		{"fail-env-changed", no_argument, NULL, O_FEC},
 		{"no-fail-env-changed", no_argument, NULL, O_NOFEC},
 		{"forever", no_argument, NULL, O_FOREVER},
@@ -93,6 +89,13 @@ int nb_run_parse_opts(int argc, char **argv, struct run_opts *o)
 	opterr = 0;
 	optind = 0;     /* getopt_long starts afresh on every call */
 	while ((c = getopt_long(argc, argv, ":p:P:d:n:o:", opts, NULL)) != -1) {
+		int taken = nb_cli_link_option(c, optarg, &o->loss,
+					       &o->emulator, &o->seed);
+
+		if (taken < 0)
+			return taken;
+		if (taken)
+			continue;
 		switch (c) {
 		case 'p':
 		case 'P':
@@ -106,10 +109,6 @@ int nb_run_parse_opts(int argc, char **argv, struct run_opts *o)
 				return -EINVAL;
 			o->replicates = (unsigned)n;
 			break;
-		case O_LOSS:
-			if (nb_parse_double("--loss", optarg, 0, 100, &o->loss))
-				return -EINVAL;
-			break;
 		case O_DURATION:
 			if (nb_parse_double("--duration", optarg, 0.1, 3600, &o->duration))
 				return -EINVAL;
@@ -118,14 +117,6 @@ int nb_run_parse_opts(int argc, char **argv, struct run_opts *o)
 		case O_SIZE:
 			if (nb_parse_size("--size", optarg, &o->size))
 				return -EINVAL;
-			break;
-		case O_EMU:
-			o->emulator = optarg;
-			break;
-		case O_SEED:
-			if (nb_parse_uint("--seed", optarg, 0, UINT64_MAX, &n))
-				return -EINVAL;
-			o->seed = n;
 			break;
 		case O_FEC:
 			o->fail_env_changed = true;
@@ -160,20 +151,14 @@ int nb_run_parse_opts(int argc, char **argv, struct run_opts *o)
 							       : &o->client))
 				return -EINVAL;
 			break;
-		case ':':
-			return nb_fail(-EINVAL, "option %s needs a value",
-				       argv[optind - 1]);
 		default:
-			return nb_fail(-EINVAL, "unknown option '%s' (see netbench --help)",
-				       argv[optind - 1]);
+			return nb_getopt_error(c, argv, "see netbench --help");
 		}
 	}
-	if (optind < argc)
-		return nb_fail(-EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (nb_getopt_done(argc, argv))
+		return -EINVAL;
 	if (have_duration && o->size)
 		return nb_fail(-EINVAL, "--duration and --size exclude each other");
-	if (o->emulator && !nb_link_backend_find(o->emulator))
-		return nb_fail(-EINVAL, "--emulator: %s", nb_lasterr());
 	if (have_threshold && !o->compare)
 		return nb_fail(-EINVAL, "--threshold needs --compare BASE");
 	if (o->nprotos && (o->server.ext || o->client.ext)) {

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -72,12 +73,69 @@ static void t_hostport(void **state)
 					   sizeof(addr), &port), -EINVAL);
 }
 
+static void t_link_options(void **state)
+{
+	const struct option opts[] = {NB_CLI_LINK_OPTIONS, {"x", 0, NULL, 'x'},
+				      {NULL, 0, NULL, 0}};
+	char *argv[] = {"link", "--pkt_loss_rate", "2.5", "--emulator",
+			"userspace", "--seed", "7", "-x", "extra", NULL};
+	const char *emu = NULL;
+	double loss = -1;
+	uint64_t seed = 0;
+	int c, taken = 0, other = 0;
+
+	(void)state;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(9, argv, ":x", opts, NULL)) != -1) {
+		int rv = nb_cli_link_option(c, optarg, &loss, &emu, &seed);
+
+		assert_true(rv >= 0);
+		taken += rv;
+		other += !rv;
+	}
+	assert_int_equal(taken, 3);
+	assert_int_equal(other, 1);                   /* -x is not ours */
+	assert_true(loss == 2.5);
+	assert_string_equal(emu, "userspace");
+	assert_int_equal(seed, 7);
+	assert_int_equal(nb_getopt_done(9, argv), -EINVAL);
+	assert_string_equal(nb_lasterr(), "unexpected argument 'extra'");
+
+	assert_int_equal(nb_cli_link_option(NB_OPT_LOSS, "101", &loss, &emu,
+					    &seed), -EINVAL);
+	assert_int_equal(nb_cli_link_option(NB_OPT_EMULATOR, "magic", &loss,
+					    &emu, &seed), -EINVAL);
+	assert_string_equal(nb_lasterr(), "--emulator: unknown emulator "
+			    "'magic' (valid: auto, netem, userspace)");
+	assert_string_equal(emu, "userspace");        /* unchanged */
+}
+
+static void t_getopt_error(void **state)
+{
+	char *argv[] = {"run", "--bogus", "--loss", NULL};
+
+	(void)state;
+	optind = 2;                     /* as getopt_long leaves it */
+	assert_int_equal(nb_getopt_error('?', argv, "see netbench --help"),
+			 -EINVAL);
+	assert_string_equal(nb_lasterr(), "unknown option '--bogus' (see "
+			    "netbench --help)");
+	nb_getopt_error('?', argv, NULL);
+	assert_string_equal(nb_lasterr(), "unknown option '--bogus'");
+	optind = 3;
+	nb_getopt_error(':', argv, NULL);
+	assert_string_equal(nb_lasterr(), "option --loss needs a value");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_numbers),
 		cmocka_unit_test(t_sizes),
 		cmocka_unit_test(t_hostport),
+		cmocka_unit_test(t_link_options),
+		cmocka_unit_test(t_getopt_error),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
