@@ -58,16 +58,24 @@ static void run_argv(struct cmd_out *o, const char *env, uid_t uid, gid_t gid,
 	o->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* argv[1..] from the NULL-terminated arguments in ap (at most 30). */
+static void argv_from(char *argv[32], va_list ap)
+{
+	int i = 1;
+
+	while (i < 31 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	argv[i] = NULL;
+}
+
 void cmd_run(struct cmd_out *o, const char *env, ...)
 {
 	char *argv[32] = {(char *)nb_self_exe()};
 	va_list ap;
-	int i = 1;
 
 	assert_non_null(argv[0]);
 	va_start(ap, env);
-	while (i < 31 && (argv[i] = va_arg(ap, char *)))
-		i++;
+	argv_from(argv, ap);
 	va_end(ap);
 	run_argv(o, env, (uid_t)-1, 0, argv);
 }
@@ -76,11 +84,9 @@ void cmd_run_as(struct cmd_out *o, uid_t uid, gid_t gid, const char *exe, ...)
 {
 	char *argv[32] = {(char *)exe};
 	va_list ap;
-	int i = 1;
 
 	va_start(ap, exe);
-	while (i < 31 && (argv[i] = va_arg(ap, char *)))
-		i++;
+	argv_from(argv, ap);
 	va_end(ap);
 	run_argv(o, NULL, uid, gid, argv);
 }
